@@ -1,0 +1,225 @@
+//! Fail-closed parsing of one `events.jsonl` line into a typed [`Event`].
+//!
+//! Unknown fields are removed (and counted) before typed deserialisation; unknown kinds,
+//! malformed JSON, invalid UTF-8, missing or ill-typed fields and unsafe image paths make the
+//! line a counted drop. Nothing here ever panics on input, and no error carries input bytes.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::event::{Body, Event};
+
+/// Why an event (or a line that never became an event) was not written to the output.
+/// These codes appear in the report; they never carry captured values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    InvalidUtf8,
+    BadJson,
+    LineTooLong,
+    NotAnObject,
+    UnknownKind,
+    BadField,
+    BadImagePath,
+    SeqNotIncreasing,
+    MissingImage,
+    BadImage,
+    ImageTooLarge,
+    OutOfScope,
+    Paused,
+    Forgotten,
+    SecureInput,
+    UnverifiedPixels,
+    RedactedKeystroke,
+}
+
+impl DropReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DropReason::InvalidUtf8 => "invalid_utf8",
+            DropReason::BadJson => "bad_json",
+            DropReason::LineTooLong => "line_too_long",
+            DropReason::NotAnObject => "not_an_object",
+            DropReason::UnknownKind => "unknown_kind",
+            DropReason::BadField => "bad_field",
+            DropReason::BadImagePath => "bad_image_path",
+            DropReason::SeqNotIncreasing => "seq_not_increasing",
+            DropReason::MissingImage => "missing_image",
+            DropReason::BadImage => "bad_image",
+            DropReason::ImageTooLarge => "image_too_large",
+            DropReason::OutOfScope => "out_of_scope",
+            DropReason::Paused => "paused",
+            DropReason::Forgotten => "forgotten",
+            DropReason::SecureInput => "secure_input",
+            DropReason::UnverifiedPixels => "unverified_pixels",
+            DropReason::RedactedKeystroke => "redacted_keystroke",
+        }
+    }
+}
+
+/// A successfully parsed line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub event: Event,
+    /// How many fields (at any depth) were not part of `capture/1` and were removed.
+    pub unknown_fields: usize,
+}
+
+const HEADER: &[&str] = &["seq", "ts", "kind"];
+
+fn allowed_fields(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "window" => &["app", "title", "bounds", "url"],
+        "key" => &["key", "text", "mods", "target"],
+        "text" => &["source", "text", "app", "element", "role"],
+        "mouse" => &["action", "x", "y", "button", "dx", "dy"],
+        "screenshot" => &["image", "app", "windows", "nodes"],
+        "control" => &["action", "span_ms"],
+        _ => return None,
+    })
+}
+
+/// Removes every key of `obj` not in `allowed`; returns how many were removed.
+fn retain_known(obj: &mut Map<String, Value>, allowed: &[&str]) -> usize {
+    let before = obj.len();
+    obj.retain(|k, _| allowed.contains(&k.as_str()));
+    before - obj.len()
+}
+
+fn retain_in_array(v: Option<&mut Value>, allowed: &[&str], nested: impl Fn(&mut Map<String, Value>) -> usize) -> usize {
+    let mut n = 0;
+    if let Some(Value::Array(items)) = v {
+        for item in items {
+            if let Value::Object(o) = item {
+                n += retain_known(o, allowed);
+                n += nested(o);
+            }
+        }
+    }
+    n
+}
+
+/// Parses one line (without its newline).
+pub fn parse_line(bytes: &[u8]) -> Result<Parsed, DropReason> {
+    let text = std::str::from_utf8(bytes).map_err(|_| DropReason::InvalidUtf8)?;
+    let value: Value = serde_json::from_str(text).map_err(|_| DropReason::BadJson)?;
+    let Value::Object(mut obj) = value else { return Err(DropReason::NotAnObject) };
+    let kind = match obj.get("kind") {
+        Some(Value::String(k)) => k.clone(),
+        Some(_) | None => return Err(DropReason::BadField),
+    };
+    let Some(fields) = allowed_fields(&kind) else { return Err(DropReason::UnknownKind) };
+    let mut unknown = 0;
+    let before = obj.len();
+    obj.retain(|k, _| HEADER.contains(&k.as_str()) || fields.contains(&k.as_str()));
+    unknown += before - obj.len();
+    match kind.as_str() {
+        "key" => {
+            if let Some(Value::Object(t)) = obj.get_mut("target") {
+                unknown += retain_known(t, &["app", "element", "role", "secure"]);
+            }
+        }
+        "screenshot" => {
+            unknown += retain_in_array(obj.get_mut("windows"), &["app", "title", "bounds"], |_| 0);
+            unknown += retain_in_array(
+                obj.get_mut("nodes"),
+                &["id", "role", "text", "bounds", "secure", "lines"],
+                |node| retain_in_array(node.get_mut("lines"), &["text", "bounds"], |_| 0),
+            );
+        }
+        _ => {}
+    }
+    let event: Event = serde_json::from_value(Value::Object(obj)).map_err(|_| DropReason::BadField)?;
+    if let Body::Screenshot(s) = &event.body {
+        if !is_safe_image_path(&s.image) {
+            return Err(DropReason::BadImagePath);
+        }
+    }
+    if let Body::Key(k) = &event.body {
+        if k.key.is_empty() {
+            return Err(DropReason::BadField);
+        }
+    }
+    Ok(Parsed { event, unknown_fields: unknown })
+}
+
+/// Image paths must stay inside `frames/`: relative, no `..`, no backslashes, no empty parts,
+/// and a PNG or JPEG extension.
+pub fn is_safe_image_path(p: &str) -> bool {
+    let Some(rest) = p.strip_prefix("frames/") else { return false };
+    if rest.is_empty() || p.contains('\\') || p.contains('\0') {
+        return false;
+    }
+    if rest.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        return false;
+    }
+    let lower = rest.to_ascii_lowercase();
+    [".png", ".jpg", ".jpeg"].iter().any(|ext| lower.ends_with(ext))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::event::*;
+
+    #[test]
+    fn parses_every_kind() {
+        let lines = [
+            r#"{"seq":1,"ts":5,"kind":"window","app":"chrome","title":"Inbox","bounds":[0,0,10,10],"url":"https://x"}"#,
+            r#"{"seq":2,"ts":5,"kind":"key","key":"a","text":"a","mods":["shift"],"target":{"app":"x","element":"e1","secure":false}}"#,
+            r#"{"seq":3,"ts":5,"kind":"text","source":"clipboard","text":"hi"}"#,
+            r#"{"seq":4,"ts":5,"kind":"mouse","action":"click","x":1,"y":2,"button":"left"}"#,
+            r#"{"seq":5,"ts":5,"kind":"screenshot","image":"frames/1.png","nodes":[{"id":"n","text":"t","bounds":[1,2,3,4],"lines":[{"text":"t","bounds":[1,2,3,4]}]}]}"#,
+            r#"{"seq":6,"ts":5,"kind":"control","action":"forget","span_ms":100}"#,
+        ];
+        for l in lines {
+            let p = parse_line(l.as_bytes()).unwrap();
+            assert_eq!(p.unknown_fields, 0, "{l}");
+            // Round trip: output is parseable input.
+            let out = serde_json::to_string(&p.event).unwrap();
+            assert_eq!(parse_line(out.as_bytes()).unwrap().event, p.event);
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_removed_and_counted() {
+        let l = r#"{"seq":1,"ts":5,"kind":"screenshot","image":"frames/a.png","secret":"x","nodes":[{"text":"t","bounds":[0,0,1,1],"extra":1,"lines":[{"text":"t","bounds":[0,0,1,1],"more":2}]}]}"#;
+        let p = parse_line(l.as_bytes()).unwrap();
+        assert_eq!(p.unknown_fields, 3);
+        let out = serde_json::to_string(&p.event).unwrap();
+        assert!(!out.contains("secret") && !out.contains("extra") && !out.contains("more"));
+    }
+
+    #[test]
+    fn bad_lines_are_typed_drops() {
+        assert_eq!(parse_line(b"{not json"), Err(DropReason::BadJson));
+        assert_eq!(parse_line(b"[1,2]"), Err(DropReason::NotAnObject));
+        assert_eq!(parse_line(b"\xff\xfe{}"), Err(DropReason::InvalidUtf8));
+        assert_eq!(parse_line(br#"{"seq":1,"ts":1,"kind":"telemetry"}"#), Err(DropReason::UnknownKind));
+        assert_eq!(parse_line(br#"{"seq":1,"ts":1,"kind":"text","source":"x","text":"a"}"#), Err(DropReason::BadField));
+        assert_eq!(parse_line(br#"{"seq":-1,"ts":1,"kind":"control","action":"pause"}"#), Err(DropReason::BadField));
+        assert_eq!(parse_line(br#"{"seq":1,"ts":1,"kind":"key","key":"a","mods":["hyper"]}"#), Err(DropReason::BadField));
+        assert_eq!(parse_line(br#"{"seq":1,"ts":1,"kind":"screenshot","image":"frames/../../etc/passwd.png"}"#), Err(DropReason::BadImagePath));
+        assert_eq!(parse_line(br#"{"seq":1,"ts":1,"kind":"screenshot","image":"/etc/x.png"}"#), Err(DropReason::BadImagePath));
+        assert_eq!(parse_line(br#"{"seq":1,"ts":1,"kind":"mouse","action":"click","x":1,"y":1,"button":"jane"}"#), Err(DropReason::BadField));
+    }
+
+    #[test]
+    fn float_bounds_are_rounded() {
+        let p = parse_line(br#"{"seq":1,"ts":1,"kind":"window","app":"a","title":"t","bounds":[0.4,1.6,10,10]}"#).unwrap();
+        let Body::Window(w) = p.event.body else { panic!() };
+        assert_eq!(w.bounds, Rect([0, 2, 10, 10]));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_arbitrary_bytes(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let _ = parse_line(&bytes);
+        }
+
+        #[test]
+        fn never_panics_on_jsonish_text(s in r#"\{("[a-z_]{1,6}":("[^"]{0,8}"|-?[0-9]{1,20}|\[[0-9.,-]{0,20}\]|null|true|\{\}),?){0,8}\}"#) {
+            let _ = parse_line(s.as_bytes());
+        }
+    }
+}

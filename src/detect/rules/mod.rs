@@ -1,0 +1,296 @@
+//! Regex rules with validators: the structured-PII and secrets detector.
+//!
+//! A [`Rule`] is a pattern, the capture group that holds the value, an optional validator
+//! (checksum, range, entropy) and a prefilter saying when the rule can possibly match: some
+//! literal occurs (found for all rules at once by one Aho-Corasick pass), or the text has a
+//! digit. Only rules whose prefilter fires run their regex, so a short UI string usually costs
+//! one automaton scan and a handful of regex searches. Patterns avoid Unicode classes where
+//! ASCII is meant (`[0-9]`, ASCII `\b`), which keeps the regex engine on its fast paths.
+//!
+//! The catalogue lives in [`pii`], [`finance`] and [`secrets`]; [`RuleSet::builtin`] compiles it.
+
+pub mod finance;
+pub mod pii;
+pub mod secrets;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+
+use super::{Detector, Entity, Finding};
+
+/// When a rule can match at all.
+#[derive(Debug, Clone, Copy)]
+pub enum Needs {
+    /// Always run.
+    Always,
+    /// Only when the text holds an ASCII digit.
+    Digit,
+    /// Only when one of these literals occurs (ASCII case-insensitive).
+    Literals(&'static [&'static str]),
+}
+
+/// A regex match offered to a validator.
+pub struct Candidate<'a> {
+    /// The whole text being searched.
+    pub text: &'a str,
+    /// Byte span of the value (the rule's group) in `text`.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Candidate<'_> {
+    pub fn value(&self) -> &str {
+        &self.text[self.start..self.end]
+    }
+    /// The text just before the value (at most `n` bytes, on a char boundary).
+    pub fn before(&self, n: usize) -> &str {
+        let mut s = self.start.saturating_sub(n);
+        while !self.text.is_char_boundary(s) {
+            s -= 1;
+        }
+        &self.text[s..self.start]
+    }
+    pub fn after(&self, n: usize) -> &str {
+        let mut e = (self.end + n).min(self.text.len());
+        while !self.text.is_char_boundary(e) {
+            e += 1;
+        }
+        &self.text[self.end..e]
+    }
+}
+
+/// A validator: `None` rejects; `Some((start, end))` accepts, possibly narrowing the span.
+pub type Check = Box<dyn Fn(&Candidate) -> Option<(usize, usize)> + Send + Sync>;
+
+/// Accept-or-reject validator from a predicate on the value.
+pub fn check(f: impl Fn(&str) -> bool + Send + Sync + 'static) -> Option<Check> {
+    Some(Box::new(move |c: &Candidate| f(c.value()).then_some((c.start, c.end))))
+}
+
+/// A rule before compilation.
+pub struct Rule {
+    pub name: &'static str,
+    pub entity: Entity,
+    pub pattern: String,
+    /// Capture group holding the value; 0 for the whole match. With alternatives (quoted or
+    /// bare values), the first group from this one on that took part in the match.
+    pub group: usize,
+    pub needs: Needs,
+    pub check: Option<Check>,
+    pub score: f32,
+}
+
+impl Rule {
+    pub fn new(name: &'static str, entity: Entity, pattern: impl Into<String>, needs: Needs) -> Rule {
+        Rule { name, entity, pattern: pattern.into(), group: 0, needs, check: None, score: 0.9 }
+    }
+    pub fn group(mut self, g: usize) -> Rule {
+        self.group = g;
+        self
+    }
+    pub fn check(mut self, c: Option<Check>) -> Rule {
+        self.check = c;
+        self
+    }
+    pub fn score(mut self, s: f32) -> Rule {
+        self.score = s;
+        self
+    }
+}
+
+struct Compiled {
+    rule: Rule,
+    regex: Regex,
+}
+
+/// Settings the catalogue needs.
+#[derive(Debug, Clone)]
+pub struct RuleConfig {
+    /// Regions (ISO 3166 alpha-2) in which national-format phone numbers are checked.
+    pub phone_regions: Vec<String>,
+}
+
+impl Default for RuleConfig {
+    fn default() -> Self {
+        RuleConfig { phone_regions: vec!["US".into(), "GB".into(), "DE".into(), "FR".into()] }
+    }
+}
+
+/// A compiled set of rules; the regex detector.
+pub struct RuleSet {
+    rules: Vec<Compiled>,
+    prefilter: Option<AhoCorasick>,
+    /// For each prefilter literal, the rules it enables.
+    literal_rules: Vec<Vec<usize>>,
+}
+
+/// A rule failed to compile: a bug in the catalogue, named by rule.
+#[derive(Debug, thiserror::Error)]
+#[error("rule {name} does not compile: {message}")]
+pub struct RuleError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl RuleSet {
+    /// The built-in catalogue.
+    pub fn builtin(cfg: &RuleConfig) -> Result<RuleSet, RuleError> {
+        let mut rules = pii::rules(cfg);
+        rules.extend(finance::rules());
+        rules.extend(secrets::rules());
+        RuleSet::new(rules)
+    }
+
+    pub fn new(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
+        let mut literals: Vec<&'static str> = Vec::new();
+        let mut literal_rules: Vec<Vec<usize>> = Vec::new();
+        let mut compiled = Vec::with_capacity(rules.len());
+        for (i, rule) in rules.into_iter().enumerate() {
+            let regex = regex::RegexBuilder::new(&rule.pattern)
+                .size_limit(1 << 24)
+                .build()
+                .map_err(|e| RuleError { name: rule.name, message: e.to_string() })?;
+            if let Needs::Literals(ls) = rule.needs {
+                for l in ls {
+                    match literals.iter().position(|x| x.eq_ignore_ascii_case(l)) {
+                        Some(p) => literal_rules[p].push(i),
+                        None => {
+                            literals.push(l);
+                            literal_rules.push(vec![i]);
+                        }
+                    }
+                }
+            }
+            compiled.push(Compiled { rule, regex });
+        }
+        let prefilter = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasickBuilder::new()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&literals)
+                    .map_err(|e| RuleError { name: "prefilter", message: e.to_string() })?,
+            )
+        };
+        Ok(RuleSet { rules: compiled, prefilter, literal_rules })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Names of the rules, in catalogue order.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.rules.iter().map(|c| c.rule.name)
+    }
+}
+
+impl Detector for RuleSet {
+    fn detect(&self, text: &str, out: &mut Vec<Finding>) {
+        if text.is_empty() {
+            return;
+        }
+        let has_digit = text.bytes().any(|b| b.is_ascii_digit());
+        let mut active: Vec<bool> = self
+            .rules
+            .iter()
+            .map(|c| match c.rule.needs {
+                Needs::Always => true,
+                Needs::Digit => has_digit,
+                Needs::Literals(_) => false,
+            })
+            .collect();
+        if let Some(ac) = &self.prefilter {
+            for m in ac.find_overlapping_iter(text) {
+                for &r in &self.literal_rules[m.pattern().as_usize()] {
+                    active[r] = true;
+                }
+            }
+        }
+        for (c, _) in self.rules.iter().zip(&active).filter(|(_, &a)| a) {
+            let mut emit = |start: usize, end: usize| {
+                let cand = Candidate { text, start, end };
+                let span = match &c.rule.check {
+                    Some(f) => f(&cand),
+                    None => Some((start, end)),
+                };
+                if let Some((s, e)) = span {
+                    out.push(Finding { start: s, end: e, entity: c.rule.entity, detector: c.rule.name, score: c.rule.score });
+                }
+            };
+            if c.rule.group == 0 {
+                for m in c.regex.find_iter(text) {
+                    emit(m.start(), m.end());
+                }
+            } else {
+                for caps in c.regex.captures_iter(text) {
+                    if let Some(m) = (c.rule.group..caps.len()).find_map(|g| caps.get(g)) {
+                        emit(m.start(), m.end());
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+    use std::sync::OnceLock;
+
+    pub fn set() -> &'static RuleSet {
+        static SET: OnceLock<RuleSet> = OnceLock::new();
+        SET.get_or_init(|| RuleSet::builtin(&RuleConfig::default()).unwrap())
+    }
+
+    /// `(entity, value)` of every resolved finding.
+    pub fn found(text: &str) -> Vec<(Entity, String)> {
+        let mut v = Vec::new();
+        set().detect(text, &mut v);
+        crate::detect::resolve(v).into_iter().map(|f| (f.entity, text[f.start..f.end].to_string())).collect()
+    }
+
+    /// Asserts `value` (inside `text`) is found as `entity`, covering at least the value.
+    #[track_caller]
+    pub fn assert_found(text: &str, entity: Entity, value: &str) {
+        let got = found(text);
+        assert!(
+            got.iter().any(|(e, v)| *e == entity && v.contains(value)),
+            "expected {entity:?} {value:?} in {text:?}, got {got:?}"
+        );
+    }
+
+    #[track_caller]
+    pub fn assert_none(text: &str, entity: Entity) {
+        let got = found(text);
+        assert!(!got.iter().any(|(e, _)| *e == entity), "expected no {entity:?} in {text:?}, got {got:?}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+
+    #[test]
+    fn catalogue_compiles() {
+        assert!(set().len() > 40);
+    }
+
+    #[test]
+    fn prefilter_gates_rules() {
+        let rs = RuleSet::new(vec![Rule::new("x", Entity::Secret, "abc[0-9]+", Needs::Literals(&["ABC"]))]).unwrap();
+        let mut v = Vec::new();
+        rs.detect("xx abc123", &mut v);
+        assert_eq!(v.len(), 1);
+        v.clear();
+        rs.detect("nothing here 123", &mut v);
+        assert!(v.is_empty());
+    }
+}
