@@ -1,0 +1,165 @@
+//! Operators: how a finding in text is replaced. `redact` removes the value, `mask` keeps its
+//! format and length (optionally the last N characters), `tag` writes `<ENTITY>`, `pseudonym`
+//! writes a keyed-HMAC token that is stable for the same value and key, and `keep` leaves it.
+
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+
+use crate::detect::{Entity, Finding};
+
+/// What to do with a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Redact,
+    Mask { keep_last: usize, mask_char: char },
+    Tag,
+    Pseudonym,
+    Keep,
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Redact => "redact",
+            Action::Mask { .. } => "mask",
+            Action::Tag => "tag",
+            Action::Pseudonym => "pseudonym",
+            Action::Keep => "keep",
+        }
+    }
+}
+
+/// A keyed pseudonymiser. The same (entity, value) under the same key gives the same token,
+/// so an archive keeps its internal consistency without any value in it.
+#[derive(Clone)]
+pub struct Pseudonymizer {
+    key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Pseudonymizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pseudonymizer { key: <hidden> }")
+    }
+}
+
+impl Pseudonymizer {
+    pub fn new(key: impl Into<Vec<u8>>) -> Self {
+        Pseudonymizer { key: key.into() }
+    }
+
+    /// A random key for one run: tokens are consistent within the run only.
+    pub fn ephemeral() -> Self {
+        let mut key = vec![0u8; 32];
+        getrandom::getrandom(&mut key).expect("the OS random source is available");
+        Pseudonymizer { key }
+    }
+
+    /// Values that differ only in case or separators are the same person/thing.
+    fn normalise(entity: Entity, value: &str) -> String {
+        match entity {
+            Entity::PhoneNumber | Entity::CreditCard | Entity::UsSsn => value.chars().filter(char::is_ascii_digit).collect(),
+            Entity::IbanCode | Entity::MacAddress => value.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase(),
+            Entity::EmailAddress | Entity::Person | Entity::Location | Entity::Organization => value.trim().to_lowercase(),
+            _ => value.to_string(),
+        }
+    }
+
+    pub fn token(&self, entity: Entity, value: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(entity.name().as_bytes());
+        mac.update(&[0]);
+        mac.update(Self::normalise(entity, value).as_bytes());
+        let h = mac.finalize().into_bytes();
+        let hex: String = h[..5].iter().map(|b| format!("{b:02x}")).collect();
+        match entity {
+            Entity::EmailAddress => format!("user_{hex}@example.invalid"),
+            _ => format!("<{}_{hex}>", entity.name()),
+        }
+    }
+}
+
+/// Masks alphanumerics with `mask_char`, keeping separators and the last `keep_last`
+/// alphanumerics.
+pub fn mask(value: &str, keep_last: usize, mask_char: char) -> String {
+    let total = value.chars().filter(|c| c.is_alphanumeric()).count();
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() {
+                seen += 1;
+                if seen + keep_last > total { c } else { mask_char }
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The replacement text for `value` under `action`.
+pub fn replacement(action: &Action, entity: Entity, value: &str, pseudo: &Pseudonymizer) -> String {
+    match action {
+        Action::Redact => String::new(),
+        Action::Mask { keep_last, mask_char } => {
+            // Never keep so much that the value survives: a short value keeps nothing.
+            let alnum = value.chars().filter(|c| c.is_alphanumeric()).count();
+            let keep = if alnum >= 2 * keep_last { *keep_last } else { 0 };
+            mask(value, keep, *mask_char)
+        }
+        Action::Tag => format!("<{}>", entity.name()),
+        Action::Pseudonym => pseudo.token(entity, value),
+        Action::Keep => value.to_string(),
+    }
+}
+
+/// Applies replacements to `text` for disjoint, sorted findings. `action_of` gives each
+/// finding's action.
+pub fn apply<'a>(text: &str, findings: &[Finding], action_of: impl Fn(Entity) -> &'a Action, pseudo: &Pseudonymizer) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for f in findings {
+        debug_assert!(f.start >= last, "findings must be disjoint and sorted");
+        out.push_str(&text[last..f.start]);
+        out.push_str(&replacement(action_of(f.entity), f.entity, &text[f.start..f.end], pseudo));
+        last = f.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_keep_format() {
+        assert_eq!(mask("4111 1111 1111 1234", 4, '*'), "**** **** **** 1234");
+        assert_eq!(mask("jane@x.io", 0, '*'), "****@*.**");
+        let p = Pseudonymizer::new(b"k".to_vec());
+        // keep_last applies only to values at least twice as long.
+        assert_eq!(replacement(&Action::Mask { keep_last: 4, mask_char: '#' }, Entity::UsSsn, "536221234", &p), "#####1234");
+        assert_eq!(replacement(&Action::Mask { keep_last: 4, mask_char: '#' }, Entity::Password, "abc", &p), "###");
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_and_keyed() {
+        let a = Pseudonymizer::new(b"key-a".to_vec());
+        let b = Pseudonymizer::new(b"key-b".to_vec());
+        let t1 = a.token(Entity::EmailAddress, "Jane.Doe@Example.com");
+        assert_eq!(t1, a.token(Entity::EmailAddress, "jane.doe@example.com"));
+        assert_ne!(t1, b.token(Entity::EmailAddress, "jane.doe@example.com"));
+        assert!(!t1.contains("jane"));
+        assert_eq!(a.token(Entity::PhoneNumber, "+1 415 555 2671"), a.token(Entity::PhoneNumber, "+1-415-555-2671"));
+        assert!(a.token(Entity::PhoneNumber, "1").starts_with("<PHONE_NUMBER_"));
+    }
+
+    #[test]
+    fn apply_replaces_spans() {
+        let f = vec![Finding { start: 3, end: 8, entity: Entity::EmailAddress, detector: "x", score: 1.0 }];
+        let p = Pseudonymizer::new(b"k".to_vec());
+        assert_eq!(apply("hi a@b.c!", &f, |_| &Action::Tag, &p), "hi <EMAIL_ADDRESS>!");
+        assert_eq!(apply("hi a@b.c!", &f, |_| &Action::Redact, &p), "hi !");
+    }
+}

@@ -1,0 +1,93 @@
+//! Pixel operators: decode a frame, paint boxes with a solid fill (blur is reversible, so text
+//! is never blurred), and re-encode. Re-encoding writes pixels only, so EXIF and other
+//! metadata never reach the output.
+
+use std::io::Cursor;
+
+use image::{ImageFormat, ImageReader, Limits, Rgba, RgbaImage};
+
+use crate::capture::{DropReason, Rect};
+
+/// Paints `boxes` (each padded by `padding` px, clipped to the image) on the encoded image
+/// `bytes` and returns it re-encoded in the format its `path` names.
+pub fn paint_frame(bytes: &[u8], path: &str, boxes: &[Rect], fill: [u8; 3], padding: u32, max_pixels: u64) -> Result<Vec<u8>, DropReason> {
+    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| DropReason::BadImage)?;
+    let format = reader.format().ok_or(DropReason::BadImage)?;
+    if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg) {
+        return Err(DropReason::BadImage);
+    }
+    let (w, h) = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| DropReason::BadImage)?
+        .into_dimensions()
+        .map_err(|_| DropReason::BadImage)?;
+    if w as u64 * h as u64 > max_pixels {
+        return Err(DropReason::ImageTooLarge);
+    }
+    let mut reader = reader;
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(max_pixels * 8 + (64 << 20));
+    reader.limits(limits);
+    let mut img: RgbaImage = reader.decode().map_err(|_| DropReason::BadImage)?.into_rgba8();
+    let colour = Rgba([fill[0], fill[1], fill[2], 255]);
+    for r in boxes {
+        fill_rect(&mut img, r, padding, colour);
+    }
+    encode(&img, path)
+}
+
+/// Fills `r` grown by `pad` on every side, clipped to the image.
+pub fn fill_rect(img: &mut RgbaImage, r: &Rect, pad: u32, colour: Rgba<u8>) {
+    let (iw, ih) = (img.width() as i64, img.height() as i64);
+    let pad = pad as i64;
+    let x0 = (r.x() - pad).clamp(0, iw);
+    let y0 = (r.y() - pad).clamp(0, ih);
+    let x1 = (r.x() + r.w() + pad).clamp(0, iw);
+    let y1 = (r.y() + r.h() + pad).clamp(0, ih);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            img.put_pixel(x as u32, y as u32, colour);
+        }
+    }
+}
+
+fn encode(img: &RgbaImage, path: &str) -> Result<Vec<u8>, DropReason> {
+    let lower = path.to_ascii_lowercase();
+    let mut out = Cursor::new(Vec::new());
+    if lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
+        let rgb = image::DynamicImage::ImageRgba8(img.clone()).into_rgb8();
+        rgb.write_to(&mut out, ImageFormat::Jpeg).map_err(|_| DropReason::BadImage)?;
+    } else {
+        img.write_to(&mut out, ImageFormat::Png).map_err(|_| DropReason::BadImage)?;
+    }
+    Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = RgbaImage::from_pixel(w, h, Rgba([255, 255, 255, 255]));
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn paints_padded_and_clipped() {
+        let out = paint_frame(&png(20, 20), "frames/a.png", &[Rect([15, 15, 10, 10])], [0, 0, 0], 2, 1 << 20).unwrap();
+        let img = image::load_from_memory(&out).unwrap().into_rgba8();
+        assert_eq!(img.get_pixel(13, 13).0, [0, 0, 0, 255]);
+        assert_eq!(img.get_pixel(19, 19).0, [0, 0, 0, 255]);
+        assert_eq!(img.get_pixel(12, 12).0, [255, 255, 255, 255]);
+    }
+
+    #[test]
+    fn garbage_and_huge_images_are_drops() {
+        assert_eq!(paint_frame(b"not an image", "frames/a.png", &[], [0; 3], 0, 1 << 20), Err(DropReason::BadImage));
+        assert_eq!(paint_frame(&png(100, 100), "frames/a.png", &[], [0; 3], 0, 100), Err(DropReason::ImageTooLarge));
+        let jpg = paint_frame(&png(8, 8), "frames/a.jpg", &[], [0; 3], 0, 1 << 20).unwrap();
+        assert_eq!(image::guess_format(&jpg).unwrap(), ImageFormat::Jpeg);
+    }
+}

@@ -1,0 +1,519 @@
+//! The pipeline: an [`Engine`] (policy + detectors + operators, loaded once, `Send + Sync`)
+//! and the passes that turn parsed events into redacted ones.
+//!
+//! Order of passes over a batch (a whole archive, or a chunk a capture client flushes):
+//! 1. sequence and consent: non-increasing `seq` dropped; `pause`..`resume` dropped;
+//!    `forget` drops what came in its `span_ms` before it;
+//! 2. scope: events of out-of-scope apps/windows dropped (screenshots: those windows blanked);
+//! 3. keys: typed text rebuilt per target, PII found, key events rewritten;
+//! 4. text fields and frames, in parallel (rayon): detect, replace, paint, re-encode.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::capture::archive::{read_line_bounded, LineRead};
+use crate::capture::{parse_line, ArchiveReader, ArchiveWriter, Body, DropReason, Event, Meta, Parsed, Screenshot};
+use crate::detect::rules::{RuleConfig, RuleSet};
+use crate::detect::{resolve, Detector, Finding};
+use crate::error::{Error, Result};
+use crate::keys::{self, KeyInput, KeyRewrite};
+use crate::localize::{self, PaintBox, PaintReason};
+use crate::operators::{self, Pseudonymizer};
+use crate::paint;
+use crate::policy::Policy;
+use crate::report::{EventReport, FindingReport, Report};
+
+/// One line of input, parsed or not.
+#[derive(Debug, Clone)]
+pub enum Record {
+    Event { line: usize, parsed: Parsed },
+    Bad { line: usize, reason: DropReason },
+}
+
+/// Where frames come from and where redacted ones go.
+pub trait FrameIo: Sync {
+    /// The bytes of a frame, by its (validated) path; `None` when missing.
+    fn read(&self, path: &str) -> Option<Vec<u8>>;
+    /// Stores a redacted frame.
+    fn write(&self, path: &str, bytes: Vec<u8>) -> Result<()>;
+}
+
+/// The redaction engine. Build once, share across threads.
+pub struct Engine {
+    policy: Policy,
+    rules: RuleSet,
+    pseudo: Pseudonymizer,
+    key_source: &'static str,
+}
+
+/// Text after redaction, with what was found in the original.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Redacted {
+    pub text: String,
+    pub findings: Vec<Finding>,
+}
+
+struct Slot {
+    event: Option<Event>,
+    report: EventReport,
+    /// Was the focused window in scope when this event came?
+    focus_in_scope: bool,
+    /// App of the focused window (to group keys that name no target).
+    focus_app: String,
+}
+
+impl Slot {
+    fn drop(&mut self, r: DropReason) {
+        self.event = None;
+        self.report.dropped = Some(r);
+    }
+}
+
+impl Engine {
+    pub fn new(policy: Policy) -> Result<Engine> {
+        let cfg = RuleConfig { phone_regions: policy.file.detect.phone_regions.clone() };
+        let all = RuleSet::builtin(&cfg).map_err(|e| Error::Policy(e.to_string()))?;
+        let disabled = &policy.file.detect.disabled_rules;
+        let known: Vec<&str> = all.names().collect();
+        if let Some(bad) = disabled.iter().find(|d| !known.contains(&d.as_str())) {
+            return Err(Error::Policy(format!("[detect] disabled_rules names unknown rule {bad:?}; `veil rules` lists them")));
+        }
+        let rules = if disabled.is_empty() {
+            all
+        } else {
+            let mut specs = crate::detect::rules::pii::rules(&cfg);
+            specs.extend(crate::detect::rules::finance::rules());
+            specs.extend(crate::detect::rules::secrets::rules());
+            specs.retain(|r| !disabled.iter().any(|d| d == r.name));
+            RuleSet::new(specs).map_err(|e| Error::Policy(e.to_string()))?
+        };
+        let (pseudo, key_source) = match policy.file.pseudonym.key_env.as_deref().map(|v| (v, std::env::var_os(v))) {
+            Some((name, Some(val))) => {
+                if val.is_empty() {
+                    return Err(Error::PseudonymKey(format!("environment variable {name} is set but empty; set a key or unset it")));
+                }
+                (Pseudonymizer::new(val.as_encoded_bytes().to_vec()), "env")
+            }
+            _ => (Pseudonymizer::ephemeral(), "ephemeral"),
+        };
+        Ok(Engine { policy, rules, pseudo, key_source })
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Names of the active rules.
+    pub fn rule_names(&self) -> Vec<&'static str> {
+        self.rules.names().collect()
+    }
+
+    /// Resolved (disjoint, sorted) findings of every detector in `text`.
+    pub fn detect(&self, text: &str) -> Vec<Finding> {
+        let mut v = Vec::new();
+        self.rules.detect(text, &mut v);
+        resolve(v)
+    }
+
+    /// Detects and replaces per policy. Safe to call from any thread.
+    pub fn redact_text(&self, text: &str) -> Redacted {
+        let findings = self.detect(text);
+        let text = operators::apply(text, &findings, |e| self.policy.action(e), &self.pseudo);
+        Redacted { text, findings }
+    }
+
+    fn redact_field(&self, text: &mut String, field: &str, out: &mut Vec<FindingReport>) -> bool {
+        let r = self.redact_text(text);
+        if r.findings.is_empty() {
+            return false;
+        }
+        for f in &r.findings {
+            out.push(FindingReport {
+                entity: f.entity,
+                detector: f.detector,
+                field: field.to_string(),
+                start: f.start,
+                end: f.end,
+                action: self.policy.action(f.entity).name(),
+                keys: None,
+            });
+        }
+        *text = r.text;
+        true
+    }
+
+    /// Redacts a batch of parsed lines (in capture order). Frames are read and written
+    /// through `frames`; returns the output events in order and the report.
+    pub fn redact_batch(&self, records: Vec<Record>, frames: &dyn FrameIo, progress: &(dyn Fn(u64) + Sync)) -> Result<(Vec<Event>, Report)> {
+        let mut report = Report::new(self.key_source);
+        let mut slots: Vec<Slot> = records
+            .into_iter()
+            .map(|r| match r {
+                Record::Event { line, parsed } => Slot {
+                    report: EventReport {
+                        line,
+                        seq: Some(parsed.event.seq),
+                        kind: Some(parsed.event.body.kind()),
+                        unknown_fields: parsed.unknown_fields,
+                        ..Default::default()
+                    },
+                    event: Some(parsed.event),
+                    focus_in_scope: true,
+                    focus_app: String::new(),
+                },
+                Record::Bad { line, reason } => Slot {
+                    event: None,
+                    report: EventReport { line, dropped: Some(reason), ..Default::default() },
+                    focus_in_scope: false,
+                    focus_app: String::new(),
+                },
+            })
+            .collect();
+
+        let t = Instant::now();
+        self.consent_pass(&mut slots);
+        self.scope_pass(&mut slots);
+        report.timings.scope_ms = ms(t);
+
+        let t = Instant::now();
+        report.totals.keys_rewritten = self.keys_pass(&mut slots);
+        report.timings.keys_ms = ms(t);
+
+        let t = Instant::now();
+        let frame_time = Mutex::new(0.0f64);
+        slots.par_iter_mut().try_for_each(|slot| -> Result<()> {
+            let Some(ev) = slot.event.as_mut() else { return Ok(()) };
+            let findings = &mut slot.report.findings;
+            match &mut ev.body {
+                Body::Window(w) => {
+                    self.redact_field(&mut w.title, "title", findings);
+                    if let Some(u) = w.url.as_mut() {
+                        self.redact_field(u, "url", findings);
+                    }
+                }
+                Body::Text(t) => {
+                    self.redact_field(&mut t.text, "text", findings);
+                }
+                Body::Screenshot(s) => {
+                    let tf = Instant::now();
+                    let painted = self.redact_screenshot(s, slot.focus_in_scope, findings, frames);
+                    *frame_time.lock().expect("no panics while held") += ms(tf);
+                    match painted {
+                        Ok(n) => slot.report.painted_boxes = n,
+                        Err(FrameError::Drop(r)) => slot.drop(r),
+                        Err(FrameError::Io(e)) => return Err(e),
+                    }
+                }
+                Body::Key(_) | Body::Mouse(_) | Body::Control(_) => {}
+            }
+            progress(1);
+            Ok(())
+        })?;
+        report.timings.text_ms = ms(t);
+        report.timings.frames_ms = frame_time.into_inner().unwrap_or_default();
+
+        let mut out = Vec::with_capacity(slots.len());
+        for slot in slots {
+            if let Some(ev) = slot.event {
+                if matches!(ev.body, Body::Screenshot(_)) {
+                    report.totals.output_frames += 1;
+                }
+                out.push(ev);
+            }
+            report.add(slot.report);
+        }
+        report.totals.output_events = out.len();
+        Ok((out, report))
+    }
+
+    /// Sequence order and the person's own pause/resume/forget.
+    fn consent_pass(&self, slots: &mut [Slot]) {
+        let mut last_seq: Option<u64> = None;
+        let mut paused = false;
+        let mut forgets: Vec<(usize, u64, Option<u64>)> = Vec::new();
+        for (i, slot) in slots.iter_mut().enumerate() {
+            let Some(ev) = &slot.event else { continue };
+            if last_seq.is_some_and(|l| ev.seq <= l) {
+                slot.drop(DropReason::SeqNotIncreasing);
+                continue;
+            }
+            last_seq = Some(ev.seq);
+            match &ev.body {
+                Body::Control(c) => match c.action {
+                    crate::capture::ControlAction::Pause => paused = true,
+                    crate::capture::ControlAction::Resume => paused = false,
+                    crate::capture::ControlAction::Forget => forgets.push((i, ev.ts, c.span_ms)),
+                },
+                _ if paused => slot.drop(DropReason::Paused),
+                _ => {}
+            }
+        }
+        for (at, ts, span) in forgets {
+            for slot in &mut slots[..at] {
+                let Some(ev) = &slot.event else { continue };
+                if matches!(ev.body, Body::Control(_)) {
+                    continue;
+                }
+                // Without span_ms, everything before the forget goes.
+                if span.is_none_or(|s| ev.ts.saturating_add(s) >= ts) {
+                    slot.drop(DropReason::Forgotten);
+                }
+            }
+        }
+    }
+
+    /// Drops events of out-of-scope apps and windows; notes the focus for screenshots/keys.
+    fn scope_pass(&self, slots: &mut [Slot]) {
+        let scope = &self.policy.scope;
+        // Before the first window event the focus is unknown: in scope unless an allowlist
+        // says only named apps are.
+        let mut focus_in = scope.app_in_scope(None);
+        let mut focus_app = String::new();
+        for slot in slots.iter_mut() {
+            let Some(ev) = &slot.event else { continue };
+            let keep = match &ev.body {
+                Body::Window(w) => {
+                    focus_in = scope.window_in_scope(Some(&w.app), &w.title, w.url.as_deref());
+                    focus_app = w.app.clone();
+                    focus_in
+                }
+                Body::Key(k) => focus_in && k.target.as_ref().and_then(|t| t.app.as_deref()).is_none_or(|a| scope.app_in_scope(Some(a))),
+                Body::Text(t) => focus_in && t.app.as_deref().is_none_or(|a| scope.app_in_scope(Some(a))),
+                Body::Mouse(_) => focus_in,
+                Body::Screenshot(s) => s.app.as_deref().is_none_or(|a| scope.app_in_scope(Some(a))),
+                Body::Control(_) => true,
+            };
+            slot.focus_in_scope = focus_in;
+            slot.focus_app = focus_app.clone();
+            if !keep {
+                slot.drop(DropReason::OutOfScope);
+            }
+        }
+    }
+
+    /// Rebuilds typed text, rewrites the keys that typed PII. Returns keys rewritten.
+    fn keys_pass(&self, slots: &mut [Slot]) -> usize {
+        let mut inputs = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for (i, slot) in slots.iter().enumerate() {
+            let Some(Event { seq, body: Body::Key(k), .. }) = &slot.event else { continue };
+            let t = k.target.as_ref();
+            let app = t.and_then(|t| t.app.as_deref()).unwrap_or(&slot.focus_app);
+            let group = match t.and_then(|t| t.element.as_deref()) {
+                Some(el) => format!("e\0{app}\0{el}"),
+                None => format!("a\0{app}"),
+            };
+            inputs.push(KeyInput { seq: *seq, key: k, group, secure: t.is_some_and(|t| t.secure) });
+            index.insert(*seq, i);
+        }
+        let detect = |text: &str| self.detect(text);
+        let action_of = |e| self.policy.action(e);
+        let plan = keys::plan(&inputs, &detect, &action_of, &self.pseudo);
+        drop(inputs);
+        for f in plan.findings {
+            if let Some(&i) = index.get(&f.seq) {
+                slots[i].report.findings.push(FindingReport {
+                    entity: f.entity,
+                    detector: f.detector,
+                    field: "keys".into(),
+                    start: f.start,
+                    end: f.end,
+                    action: f.action,
+                    keys: Some(f.keys),
+                });
+            }
+        }
+        let mut rewritten = 0;
+        for (seq, rw) in plan.rewrites {
+            let Some(&i) = index.get(&seq) else { continue };
+            match rw {
+                KeyRewrite::Drop(r) => slots[i].drop(r),
+                KeyRewrite::Replace { key, text } => {
+                    if let Some(Event { body: Body::Key(k), .. }) = slots[i].event.as_mut() {
+                        k.key = key;
+                        k.text = Some(text);
+                        rewritten += 1;
+                    }
+                }
+            }
+        }
+        // Multi-character key names outside the known set could carry anything.
+        for slot in slots.iter_mut() {
+            if let Some(Event { body: Body::Key(k), .. }) = slot.event.as_mut() {
+                if k.key.chars().count() > 1 && !keys::is_named_key(&k.key) {
+                    k.key = "Unidentified".into();
+                }
+            }
+        }
+        rewritten
+    }
+
+    /// Redacts a screenshot's windows and nodes and paints its frame. Returns boxes painted.
+    fn redact_screenshot(&self, s: &mut Screenshot, focus_in_scope: bool, findings: &mut Vec<FindingReport>, frames: &dyn FrameIo) -> Result<usize, FrameError> {
+        let scope = &self.policy.scope;
+        let mut boxes: Vec<PaintBox> = Vec::new();
+        let windows = s.windows.take().unwrap_or_default();
+        if windows.is_empty() && !focus_in_scope {
+            return Err(FrameError::Drop(DropReason::OutOfScope));
+        }
+        let in_scope: Vec<bool> = windows.iter().map(|w| scope.window_in_scope(Some(&w.app), &w.title, None)).collect();
+        for (w, ok) in windows.iter().zip(&in_scope) {
+            if !ok {
+                boxes.push(PaintBox { rect: w.bounds, why: PaintReason::OutOfScopeWindow });
+            }
+        }
+        let mut kept_windows = Vec::new();
+        for (i, (mut w, ok)) in windows.clone().into_iter().zip(&in_scope).enumerate() {
+            if *ok {
+                self.redact_field(&mut w.title, &format!("windows[{i}].title"), findings);
+                kept_windows.push(w);
+            }
+        }
+        let nodes = s.nodes.take().unwrap_or_default();
+        if nodes.is_empty() && self.policy.file.screenshots.require_nodes {
+            return Err(FrameError::Drop(DropReason::UnverifiedPixels));
+        }
+        let mut kept_nodes = Vec::with_capacity(nodes.len());
+        for (i, mut n) in nodes.into_iter().enumerate() {
+            let (cx, cy) = localize::centre(&n.bounds);
+            if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
+                continue; // belongs to a blanked window: neither text nor box leaves
+            }
+            let node_pii = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings);
+            let mut line_flags = Vec::new();
+            if let Some(lines) = n.lines.as_mut() {
+                for (j, l) in lines.iter_mut().enumerate() {
+                    let has = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings);
+                    line_flags.push((l.bounds, has));
+                }
+            }
+            if n.secure {
+                n.text.clear();
+                if let Some(lines) = n.lines.as_mut() {
+                    lines.iter_mut().for_each(|l| l.text.clear());
+                }
+            }
+            boxes.extend(localize::node_boxes(n.bounds, n.secure, node_pii, n.lines.is_some().then_some(line_flags.as_slice())));
+            kept_nodes.push(n);
+        }
+        s.windows = (!kept_windows.is_empty()).then_some(kept_windows);
+        s.nodes = Some(kept_nodes);
+        let bytes = frames.read(&s.image).ok_or(FrameError::Drop(DropReason::MissingImage))?;
+        let sc = &self.policy.file.screenshots;
+        let rects: Vec<_> = boxes.iter().map(|b| b.rect).collect();
+        let out = paint::paint_frame(&bytes, &s.image, &rects, sc.fill, sc.padding, self.policy.file.limits.max_image_pixels).map_err(FrameError::Drop)?;
+        frames.write(&s.image, out).map_err(FrameError::Io)?;
+        Ok(boxes.len())
+    }
+
+    /// Reads an archive, redacts it, and writes the redacted archive (with `report.json`).
+    pub fn redact_archive(&self, input: &Path, output: &Path, opts: &RunOptions) -> Result<Report> {
+        let t0 = Instant::now();
+        if let (Ok(a), Ok(b)) = (input.canonicalize(), output.canonicalize()) {
+            if a == b || b.starts_with(&a) {
+                return Err(Error::OutputIo { path: output.to_owned(), source: std::io::Error::other("output would be inside the input") });
+            }
+        }
+        let reader = ArchiveReader::open(input)?;
+        let records = read_records(&reader, self.policy.file.limits.max_line_bytes)?;
+        opts.start(records.len() as u64);
+        let read_ms = ms(t0);
+        let writer = ArchiveWriter::create(output, opts.force)?;
+        let io = ArchiveFrames { reader: &reader, writer: Mutex::new(writer) };
+        let (events, mut report) = self.redact_batch(records, &io, &|n| opts.tick(n))?;
+        let t = Instant::now();
+        let mut writer = io.writer.into_inner().expect("no panics while held");
+        let mut jsonl = Vec::with_capacity(events.len() * 96);
+        for ev in &events {
+            serde_json::to_writer(&mut jsonl, ev).expect("events serialise");
+            jsonl.push(b'\n');
+        }
+        writer.write_file("events.jsonl", &jsonl)?;
+        let mut meta = reader.meta().unwrap_or_default();
+        meta.format = Some("capture/1".into());
+        writer.write_file("meta.json", &serde_json::to_vec_pretty(&meta).expect("meta serialises"))?;
+        report.timings.read_parse_ms = read_ms;
+        report.timings.write_ms = ms(t);
+        report.timings.total_ms = ms(t0);
+        writer.write_file("report.json", &serde_json::to_vec_pretty(&report).expect("report serialises"))?;
+        writer.finish()?;
+        Ok(report)
+    }
+}
+
+enum FrameError {
+    Drop(DropReason),
+    Io(Error),
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+/// Reads and parses every line of `events.jsonl` (parsing in parallel).
+pub fn read_records(reader: &ArchiveReader, max_line: usize) -> Result<Vec<Record>> {
+    let mut raw: Vec<(usize, Result<Vec<u8>, DropReason>)> = Vec::new();
+    let mut r = reader.events()?;
+    let mut buf = Vec::new();
+    let mut line = 0;
+    loop {
+        let status = read_line_bounded(&mut *r, max_line, &mut buf).map_err(|source| Error::InputIo { path: reader.path().to_owned(), source })?;
+        line += 1;
+        match status {
+            LineRead::Eof => break,
+            LineRead::TooLong => raw.push((line, Err(DropReason::LineTooLong))),
+            LineRead::Line if buf.iter().all(u8::is_ascii_whitespace) => {}
+            LineRead::Line => raw.push((line, Ok(std::mem::take(&mut buf)))),
+        }
+    }
+    Ok(raw
+        .into_par_iter()
+        .map(|(line, r)| match r.and_then(|b| parse_line(&b)) {
+            Ok(parsed) => Record::Event { line, parsed },
+            Err(reason) => Record::Bad { line, reason },
+        })
+        .collect())
+}
+
+struct ArchiveFrames<'a> {
+    reader: &'a ArchiveReader,
+    writer: Mutex<ArchiveWriter>,
+}
+
+impl FrameIo for ArchiveFrames<'_> {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.reader.read_file(path)
+    }
+    fn write(&self, path: &str, bytes: Vec<u8>) -> Result<()> {
+        self.writer.lock().expect("no panics while held").write_file(path, &bytes)
+    }
+}
+
+/// Options of an archive run.
+#[derive(Default)]
+pub struct RunOptions {
+    /// Overwrite an existing output.
+    pub force: bool,
+    /// Called with the number of events once known, then with increments as they finish.
+    pub on_start: Option<Box<dyn Fn(u64) + Sync>>,
+    pub on_progress: Option<Box<dyn Fn(u64) + Sync>>,
+}
+
+impl RunOptions {
+    fn start(&self, n: u64) {
+        if let Some(f) = &self.on_start {
+            f(n)
+        }
+    }
+    fn tick(&self, n: u64) {
+        if let Some(f) = &self.on_progress {
+            f(n)
+        }
+    }
+}
+
+/// Meta is re-exported for clients writing archives.
+pub type ArchiveMeta = Meta;

@@ -1,0 +1,289 @@
+//! Policy: what is in scope, what is done with each entity, and the engine's limits. Loaded
+//! once from TOML (see `policy/default.toml` for every key with its default); unknown keys are
+//! an error, so a typo never silently weakens a policy.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+
+use crate::detect::Entity;
+use crate::error::{Error, Result};
+use crate::operators::Action;
+
+/// The policy file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    #[serde(default)]
+    pub scope: ScopeFile,
+    #[serde(default)]
+    pub actions: BTreeMap<String, ActionSpec>,
+    #[serde(default)]
+    pub pseudonym: PseudonymFile,
+    #[serde(default)]
+    pub detect: DetectFile,
+    #[serde(default)]
+    pub screenshots: ScreenshotsFile,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeFile {
+    /// When non-empty, only these apps are in scope (case-insensitive substring of the app).
+    #[serde(default)]
+    pub allow_apps: Vec<String>,
+    #[serde(default)]
+    pub deny_apps: Vec<String>,
+    /// Regexes (case-insensitive) over window titles.
+    #[serde(default)]
+    pub deny_titles: Vec<String>,
+    /// Regexes (case-insensitive) over window URLs.
+    #[serde(default)]
+    pub deny_urls: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ActionSpec {
+    Name(String),
+    Table {
+        action: String,
+        #[serde(default)]
+        keep_last: usize,
+        #[serde(default)]
+        mask_char: Option<char>,
+    },
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PseudonymFile {
+    /// Name of an environment variable holding the key. Unset variable: a random key per run.
+    #[serde(default)]
+    pub key_env: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectFile {
+    #[serde(default = "default_regions")]
+    pub phone_regions: Vec<String>,
+    /// Rule names to switch off (see `veil rules`).
+    #[serde(default)]
+    pub disabled_rules: Vec<String>,
+}
+
+fn default_regions() -> Vec<String> {
+    crate::detect::rules::RuleConfig::default().phone_regions
+}
+
+impl Default for DetectFile {
+    fn default() -> Self {
+        DetectFile { phone_regions: default_regions(), disabled_rules: vec![] }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenshotsFile {
+    /// Frames without UI-tree nodes cannot be checked (no text-region detector yet): drop them.
+    #[serde(default = "yes")]
+    pub require_nodes: bool,
+    /// Fill colour for painted boxes.
+    #[serde(default)]
+    pub fill: [u8; 3],
+    /// Pixels added around every painted box.
+    #[serde(default = "default_padding")]
+    pub padding: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_padding() -> u32 {
+    3
+}
+
+impl Default for ScreenshotsFile {
+    fn default() -> Self {
+        ScreenshotsFile { require_nodes: true, fill: [0, 0, 0], padding: default_padding() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Longer `events.jsonl` lines are dropped (`line_too_long`).
+    #[serde(default = "default_max_line")]
+    pub max_line_bytes: usize,
+    /// Larger images are dropped (`image_too_large`).
+    #[serde(default = "default_max_pixels")]
+    pub max_image_pixels: u64,
+}
+
+fn default_max_line() -> usize {
+    8 << 20
+}
+fn default_max_pixels() -> u64 {
+    64_000_000
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_line_bytes: default_max_line(), max_image_pixels: default_max_pixels() }
+    }
+}
+
+/// The built-in policy text; `veil policy` prints it.
+pub const DEFAULT_POLICY: &str = include_str!("../policy/default.toml");
+
+/// A compiled policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub file: PolicyFile,
+    pub scope: Scope,
+    actions: BTreeMap<Entity, Action>,
+    default_action: Action,
+}
+
+impl Policy {
+    pub fn from_toml(text: &str) -> Result<Policy> {
+        let file: PolicyFile = toml::from_str(text).map_err(|e| Error::Policy(e.message().to_string()))?;
+        Policy::compile(file)
+    }
+
+    pub fn from_path(path: &Path) -> Result<Policy> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::PolicyIo { path: path.to_owned(), source })?;
+        Policy::from_toml(&text)
+    }
+
+    pub fn compile(file: PolicyFile) -> Result<Policy> {
+        let mut actions = BTreeMap::new();
+        let mut default_action = Action::Tag;
+        for (name, spec) in &file.actions {
+            let action = parse_action(name, spec)?;
+            if name == "default" {
+                default_action = action;
+            } else {
+                let e = Entity::from_name(name).ok_or_else(|| Error::Policy(format!("[actions] names unknown entity {name:?}")))?;
+                actions.insert(e, action);
+            }
+        }
+        let scope = Scope::compile(&file.scope)?;
+        for r in &file.detect.phone_regions {
+            if r.len() != 2 || !r.bytes().all(|b| b.is_ascii_alphabetic()) {
+                return Err(Error::Policy(format!("[detect] phone_regions entry {r:?} is not an ISO 3166 alpha-2 code")));
+            }
+        }
+        Ok(Policy { file, scope, actions, default_action })
+    }
+
+    pub fn action(&self, e: Entity) -> &Action {
+        self.actions.get(&e).unwrap_or(&self.default_action)
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy::from_toml(DEFAULT_POLICY).expect("the built-in policy is valid")
+    }
+}
+
+fn parse_action(name: &str, spec: &ActionSpec) -> Result<Action> {
+    let (word, keep_last, mask_char) = match spec {
+        ActionSpec::Name(w) => (w.as_str(), 0, None),
+        ActionSpec::Table { action, keep_last, mask_char } => (action.as_str(), *keep_last, *mask_char),
+    };
+    Ok(match word {
+        "redact" => Action::Redact,
+        "mask" => Action::Mask { keep_last, mask_char: mask_char.unwrap_or('*') },
+        "tag" => Action::Tag,
+        "pseudonym" => Action::Pseudonym,
+        "keep" => Action::Keep,
+        other => return Err(Error::Policy(format!("[actions] {name} = {other:?}: use redact, mask, tag, pseudonym or keep"))),
+    })
+}
+
+/// Compiled scope rules: which apps and windows may be captured at all.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    allow_apps: Vec<String>,
+    deny_apps: Vec<String>,
+    deny_titles: Vec<Regex>,
+    deny_urls: Vec<Regex>,
+}
+
+fn compile_patterns(what: &str, ps: &[String]) -> Result<Vec<Regex>> {
+    ps.iter()
+        .map(|p| {
+            RegexBuilder::new(p)
+                .case_insensitive(true)
+                .build()
+                .map_err(|_| Error::Policy(format!("[scope] {what} has an invalid regex {p:?}")))
+        })
+        .collect()
+}
+
+impl Scope {
+    fn compile(f: &ScopeFile) -> Result<Scope> {
+        Ok(Scope {
+            allow_apps: f.allow_apps.iter().map(|a| a.to_lowercase()).collect(),
+            deny_apps: f.deny_apps.iter().map(|a| a.to_lowercase()).collect(),
+            deny_titles: compile_patterns("deny_titles", &f.deny_titles)?,
+            deny_urls: compile_patterns("deny_urls", &f.deny_urls)?,
+        })
+    }
+
+    /// Is an app in scope? Unknown (`None`) apps are judged by the allowlist: with one, they
+    /// are out.
+    pub fn app_in_scope(&self, app: Option<&str>) -> bool {
+        let app = app.map(str::to_lowercase);
+        if !self.allow_apps.is_empty() && !app.as_deref().is_some_and(|a| self.allow_apps.iter().any(|x| a.contains(x.as_str()))) {
+            return false;
+        }
+        !app.as_deref().is_some_and(|a| self.deny_apps.iter().any(|x| a.contains(x.as_str())))
+    }
+
+    /// Is a window (app, title, url) in scope?
+    pub fn window_in_scope(&self, app: Option<&str>, title: &str, url: Option<&str>) -> bool {
+        self.app_in_scope(app)
+            && !self.deny_titles.iter().any(|r| r.is_match(title))
+            && !url.is_some_and(|u| self.deny_urls.iter().any(|r| r.is_match(u)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_policy_loads() {
+        let p = Policy::default();
+        assert_eq!(p.action(Entity::CreditCard), &Action::Mask { keep_last: 4, mask_char: '*' });
+        assert!(!p.scope.app_in_scope(Some("1Password 7")));
+        assert!(p.scope.app_in_scope(Some("Google Chrome")));
+        assert!(!p.scope.window_in_scope(Some("chrome"), "New Incognito Tab", None));
+        assert!(!p.scope.window_in_scope(Some("firefox"), "Mozilla Firefox Private Browsing", None));
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_errors() {
+        assert!(matches!(Policy::from_toml("[scope]\ndeny_app = []"), Err(Error::Policy(_))));
+        assert!(matches!(Policy::from_toml("[actions]\nEMAIL = \"tag\""), Err(Error::Policy(_))));
+        assert!(matches!(Policy::from_toml("[actions]\nPERSON = \"scramble\""), Err(Error::Policy(_))));
+        assert!(matches!(Policy::from_toml("[scope]\ndeny_titles = [\"(\"]"), Err(Error::Policy(_))));
+    }
+
+    #[test]
+    fn allowlist_excludes_everything_else() {
+        let p = Policy::from_toml("[scope]\nallow_apps = [\"code\"]").unwrap();
+        assert!(p.scope.app_in_scope(Some("Visual Studio Code")));
+        assert!(!p.scope.app_in_scope(Some("Slack")));
+        assert!(!p.scope.app_in_scope(None));
+        assert_eq!(p.action(Entity::EmailAddress), &Action::Tag, "no [actions]: everything tagged");
+    }
+}
