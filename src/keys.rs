@@ -95,6 +95,8 @@ struct Target {
     log: Buf,
     typed_since_snapshot: bool,
     snapshots: Vec<Buf>,
+    /// Each deleting key with the keys whose characters it deleted.
+    deletions: Vec<(u64, Vec<u64>)>,
 }
 
 impl Target {
@@ -136,12 +138,14 @@ impl Target {
                 } else {
                     self.cursor - 1
                 };
-                self.chars.drain(from..self.cursor);
+                let gone = self.chars.drain(from..self.cursor).map(|(_, s)| s).collect();
+                self.deletions.push((seq, gone));
                 self.cursor = from;
             }
             "Delete" | "Del" if self.cursor < self.chars.len() => {
                 self.snapshot_before_edit();
-                self.chars.remove(self.cursor);
+                let (_, gone) = self.chars.remove(self.cursor);
+                self.deletions.push((seq, vec![gone]));
             }
             "ArrowLeft" | "Left" => {
                 self.snapshot_before_edit();
@@ -195,12 +199,16 @@ pub fn plan<'a>(
         targets.entry(k.group.as_str()).or_default().apply(k.seq, k.key);
     }
     let mut seen: HashSet<(Entity, Vec<u64>)> = HashSet::new();
-    for (_, mut t) in targets {
-        let mut texts = std::mem::take(&mut t.snapshots);
+    let mut deletions = Vec::new();
+    for (_, t) in targets {
+        // The final text first: its values name the pseudonyms; then what was typed and
+        // edited away.
+        let mut texts = vec![t.chars.clone()];
+        texts.extend(t.snapshots);
         if t.log != t.chars {
             texts.push(t.log);
         }
-        texts.push(t.chars);
+        deletions.extend(t.deletions);
         for buf in &texts {
             let (text, at) = render(buf);
             for f in detect(&text) {
@@ -257,6 +265,12 @@ pub fn plan<'a>(
             }
         }
     }
+    // A key that only deleted rewritten characters would let a replay count them: it goes too.
+    for (seq, gone) in deletions {
+        if !gone.is_empty() && gone.iter().all(|s| plan.rewrites.contains_key(s)) {
+            plan.rewrites.insert(seq, KeyRewrite::Drop(DropReason::RedactedKeystroke));
+        }
+    }
     plan
 }
 
@@ -308,9 +322,13 @@ mod tests {
         let mut keys = type_str("jane@exampel.com");
         keys.extend((0..6).map(|_| key("Backspace")));
         keys.extend(type_str("le.com"));
-        let (_, touched) = run(&keys, Action::Redact);
-        let typed: Vec<u64> = (0..keys.len() as u64).filter(|&i| keys[i as usize].key != "Backspace").collect();
-        assert_eq!(touched, typed, "every character key of both versions is dropped");
+        let (plan, touched) = run(&keys, Action::Redact);
+        assert_eq!(touched, (0..keys.len() as u64).collect::<Vec<_>>(), "every key of both versions, and the backspaces, dropped");
+        let (plan2, _) = run(&keys, Action::Pseudonym);
+        let p = Pseudonymizer::new(b"k".to_vec());
+        let want = p.token(Entity::EmailAddress, "jane@example.com");
+        assert_eq!(plan2.rewrites[&0], KeyRewrite::Replace { key: "Unidentified".into(), text: want }, "pseudonym of the final value");
+        assert!(plan.findings.len() >= 2);
     }
 
     #[test]
@@ -336,7 +354,7 @@ mod tests {
         keys.extend(type_str("nothing"));
         let (plan, touched) = run(&keys, Action::Redact);
         assert_eq!(plan.findings[0].entity, Entity::UsSsn);
-        assert_eq!(touched.len(), 11);
+        assert_eq!(touched.len(), 22, "11 keys typed the SSN, 11 backspaces deleted exactly those");
     }
 
     #[test]

@@ -145,14 +145,15 @@ pub enum MouseAction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mouse {
     pub action: MouseAction,
-    pub x: f64,
-    pub y: f64,
+    /// Numbers are kept as the client wrote them (integer or not).
+    pub x: serde_json::Number,
+    pub y: serde_json::Number,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub button: Option<MouseButton>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dx: Option<f64>,
+    pub dx: Option<serde_json::Number>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dy: Option<f64>,
+    pub dy: Option<serde_json::Number>,
 }
 
 /// Mouse buttons are a closed set so that no free text rides along in this field.
