@@ -8,7 +8,13 @@ use crate::detect::Entity;
 
 pub fn rules() -> Vec<Rule> {
     vec![
-        Rule::new("credit_card", Entity::CreditCard, r"(?-u:\b)(?:[0-9][ \-]?){12,22}[0-9](?-u:\b)", Needs::Digit).check(Some(Box::new(card))),
+        Rule::new(
+            "credit_card",
+            Entity::CreditCard,
+            // Card-shaped tokens: 13-19 digits, 4-4-4-x groups, or Amex/Diners 4-6-4/5 groups.
+            r"(?-u:\b)(?:[0-9]{13,19}|[0-9]{4}[ \-][0-9]{4}[ \-][0-9]{4}[ \-][0-9]{1,7}|[0-9]{4}[ \-][0-9]{6}[ \-][0-9]{4,5})(?-u:\b)",
+            Needs::Digit,
+        ).check(Some(Box::new(card))),
         Rule::new("iban", Entity::IbanCode, r"(?i-u)\b[a-z]{2}[0-9]{2}(?:[ \-]?[a-z0-9]){11,30}\b", Needs::Digit).check(Some(Box::new(iban))),
         Rule::new("us_ssn", Entity::UsSsn, r"(?-u:\b)[0-9]{3}[ \-]?[0-9]{2}[ \-]?[0-9]{4}(?-u:\b)", Needs::Digit).check(Some(Box::new(ssn))),
         Rule::new("btc_base58", Entity::Crypto, r"(?-u)\b[13][a-km-zA-HJ-NP-Z1-9]{25,34}\b", Needs::Digit).check(check(|v| validate::base58check(v, 25))),
@@ -110,6 +116,8 @@ mod tests {
         assert_none("card 4111 1111 1111 1112", CreditCard);
         assert_none("id 9111111111111111", CreditCard);
         assert_none("1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6", CreditCard);
+        let three = "4012888888881881 4012-8888-8888-1881 4012 8888 8888 1881";
+        assert_eq!(found(three).iter().filter(|(e, _)| *e == CreditCard).count(), 3);
     }
 
     #[test]

@@ -28,7 +28,11 @@ pub fn rules(cfg: &RuleConfig) -> Vec<Rule> {
             r"(?i-u)\b(?:[0-9a-f]{2}(?::[0-9a-f]{2}){5}|[0-9a-f]{2}(?:-[0-9a-f]{2}){5}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b",
             Needs::Always,
         )
-        .check(check(|v| v.bytes().any(|b| b.is_ascii_digit()))),
+        .check(check(|v| {
+            // All-zero and broadcast addresses identify no device.
+            let hex: String = v.chars().filter(char::is_ascii_hexdigit).collect::<String>().to_ascii_lowercase();
+            hex != "000000000000" && hex != "ffffffffffff"
+        })),
         Rule::new(
             "url_userinfo",
             Entity::Password,
@@ -53,39 +57,64 @@ pub fn rules(cfg: &RuleConfig) -> Vec<Rule> {
 fn phone(cfg: &RuleConfig) -> Rule {
     let regions: Vec<country::Id> = cfg.phone_regions.iter().filter_map(|r| r.to_ascii_uppercase().parse().ok()).collect();
     // International (+CC / 00CC) or national forms: digit groups joined by space, dot, dash,
-    // optional parenthesised area code. The validator decides with libphonenumber metadata.
-    let pattern = r"(?:(?:\+|(?-u:\b)00)[ ]?[0-9]{1,3}[ .\-]{0,2})?(?:\([0-9]{1,5}\)[ .\-]{0,2}|(?-u:\b))[0-9]{1,5}(?:[ .\-]{1,2}[0-9]{1,5}|[0-9]){1,8}(?-u:\b)";
+    // optional parenthesised area code, optional extension. The validator decides.
+    let pattern = r"(?:(?:\+|(?-u:\b)00)[ ]?[0-9]{1,3}[ .\-]{0,2})?(?:\([0-9]{1,5}\)[ .\-]{0,2}|(?-u:\b))[0-9]{1,5}(?:[ .\-]{1,2}[0-9]{1,5}|[0-9]){1,8}(?:[ ]?(?:x|ext\.?|#)[ ]?[0-9]{1,6})?(?-u:\b)";
     Rule::new("phone", Entity::PhoneNumber, pattern, Needs::Digit).check(Some(Box::new(move |c: &Candidate| {
-        let v = c.value();
+        let full = c.value();
+        // Validate without the extension; the span keeps it.
+        let v = full.find(['x', 'e', '#']).map_or(full, |i| full[..i].trim_end());
         let n = v.bytes().filter(u8::is_ascii_digit).count();
-        if !(7..=15).contains(&n) {
+        if !(7..=15).contains(&n) || is_date_like(v) || starts_with_date(v) {
             return None;
         }
-        // Dotted quads, dates and times are not phone numbers.
-        let seps: Vec<u8> = v.bytes().filter(|b| !b.is_ascii_digit()).collect();
-        if v.matches('.').count() == 3 && !v.contains(' ') {
+        let groups: Vec<&str> = v.split(|ch: char| !ch.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
+        // Dotted runs with 1-digit parts are versions or IPs, not phone numbers.
+        if v.contains('.') && !v.contains(' ') && groups.iter().skip(1).any(|g| g.len() < 2) {
             return None;
         }
-        if is_date_like(v) {
+        if groups.len() == 4 && v.matches('.').count() == 3 && !v.contains(' ') {
             return None;
         }
-        // Parts of larger tokens (versions, ids, decimals) are not phone numbers.
+        // Parts of larger tokens (versions, ids, MACs, times) are not phone numbers.
         let prev = c.before(1).bytes().next();
         let next = c.after(2).as_bytes();
         if matches!(prev, Some(b'.' | b'/' | b'_' | b'-' | b'#' | b':' | b'=')) && !v.starts_with('+') {
             return None;
         }
-        if matches!(next.first(), Some(b'.' | b',' | b'/')) && next.get(1).is_some_and(u8::is_ascii_digit) {
+        if prev.is_some_and(|b| b.is_ascii_alphanumeric()) {
             return None;
         }
-        let plain_digits = seps.is_empty();
-        let valid = if v.starts_with('+') {
+        if let (Some(&a), Some(&b)) = (next.first(), next.get(1)) {
+            if matches!(a, b'.' | b',' | b'/') && b.is_ascii_digit() {
+                return None;
+            }
+        }
+        // "...-89-AB": the number goes on as hex pairs (a MAC, a UUID).
+        let after = c.after(4).as_bytes();
+        if after.len() >= 3 && matches!(after[0], b'-' | b':') && after[1].is_ascii_hexdigit() && after[2].is_ascii_hexdigit() && after.get(3).is_none_or(|b| !b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        if next.first() == Some(&b':') {
+            return None;
+        }
+        let plain_digits = groups.len() == 1 && !v.starts_with('(') && !v.starts_with('+');
+        let ds = validate::digits(v);
+        if ds.iter().all(|&d| d == ds[ds.len() - 1]) || ds[ds.len().saturating_sub(7)..].iter().all(|&d| d == 0) {
+            return None; // 000-000-0000 and friends are placeholders
+        }
+        let valid = if nanp_shaped(v) {
+            true
+        } else if groups.len() >= 2 && has_phone_context(c) {
+            // Labelled ("Phone:", "call") and grouped like a number: any region's format.
+            true
+        } else if v.starts_with('+') {
             phonenumber::parse(None, v).is_ok_and(|p| phonenumber::is_valid(&p))
         } else if let Some(rest) = v.strip_prefix("00") {
             phonenumber::parse(None, format!("+{rest}")).is_ok_and(|p| phonenumber::is_valid(&p))
         } else {
-            // Bare digit runs need a phone word nearby: too many ids look like numbers.
-            if plain_digits && !has_phone_context(c) {
+            // Bare digit runs and short numbers need a phone word nearby: too many ids and
+            // house numbers look like numbers somewhere.
+            if (plain_digits || n < 10) && !has_phone_context(c) {
                 return None;
             }
             regions.iter().any(|r| phonenumber::parse(Some(*r), v).is_ok_and(|p| phonenumber::is_valid(&p)))
@@ -94,11 +123,38 @@ fn phone(cfg: &RuleConfig) -> Rule {
     })))
 }
 
+/// The North American layout `(NXX) NXX-XXXX`, `NXX-NXX-XXXX`, `NXX.NXX.XXXX` (optionally
+/// after `+1`, `1` or `001`): distinctive enough to take even where the area code is not
+/// (yet) assigned.
+fn nanp_shaped(v: &str) -> bool {
+    let v = v.trim();
+    let rest = v.strip_prefix("+1").or_else(|| v.strip_prefix("001")).or_else(|| v.strip_prefix("1-")).unwrap_or(v);
+    let rest = rest.trim_start_matches([' ', '-', '.']);
+    let b = rest.as_bytes();
+    let d = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let sep = |i: usize| matches!(b.get(i), Some(b'-' | b'.' | b' '));
+    if b.first() == Some(&b'(') {
+        // (NXX) NXX-XXXX or (NXX)NXX-XXXX
+        let off = if b.get(5) == Some(&b' ') { 6 } else { 5 };
+        return b.len() == off + 8 && d(1..4) && b[4] == b')' && d(off..off + 3) && sep(off + 3) && d(off + 4..off + 8);
+    }
+    b.len() == 12 && d(0..3) && sep(3) && d(4..7) && b[7] == b[3] && d(8..12)
+}
+
+fn starts_with_date(v: &str) -> bool {
+    let b = v.as_bytes();
+    let d = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    (d(0..4) && b.get(4) == Some(&b'-') && d(5..7) && b.get(7) == Some(&b'-') && d(8..10))
+        || (d(0..2) && matches!(b.get(2), Some(b'.' | b'/' | b'-')) && d(3..5) && b.get(5) == b.get(2) && d(6..10))
+}
+
 fn has_phone_context(c: &Candidate) -> bool {
     let before = c.before(40).to_ascii_lowercase();
-    ["phone", "tel", "mobile", "cell", "call", "fax", "contact", "whatsapp", "sms", "handy", "telefon", "number", "ph:", "ph.", "ph "]
+    let after = c.after(16).to_ascii_lowercase();
+    ["phone", "tel", "mobile", "cell", "call", "fax", "contact", "whatsapp", "sms", "handy", "telefon", "ph:", "ph.", "ph ", "dial", "reach me", "answering at", "ring"]
         .iter()
         .any(|k| before.contains(k))
+        || ["office", "fax", "mobile", "mobil", "home", "work", "cell", "(m)", "(w)", "(h)"].iter().any(|k| after.contains(k))
 }
 
 fn is_date_like(v: &str) -> bool {
@@ -188,6 +244,16 @@ mod tests {
         assert_none("version 1.2.3 released 2024-05-12", PhoneNumber);
         assert_none("ts 1716200000123 and 12:30:45", PhoneNumber);
         assert_none("+1 000-000-0000", PhoneNumber);
+        assert_found("Phone: (978)645-9740x11144", PhoneNumber, "(978)645-9740x11144");
+        assert_found("reach 166-684-7899 today", PhoneNumber, "166-684-7899");
+        assert_found("or 001-748-088-2851", PhoneNumber, "001-748-088-2851");
+        assert_none("When: 1993-01-04 14:56:41", PhoneNumber);
+        assert_none("My driver's license number is 425700624", PhoneNumber);
+        assert_none("Apt. 722 20 40 rue Victor Hugo", PhoneNumber);
+        assert_none("MAC: 01-23-45-67-89-AB", PhoneNumber);
+        assert_none("ip 192.168.1.1.1", PhoneNumber);
+        assert_found("Phone: 88 165 40 96", PhoneNumber, "88 165 40 96");
+        assert_none("Room 88 165 40 96", PhoneNumber);
     }
 
     #[test]
@@ -200,6 +266,9 @@ mod tests {
         assert_found("ether 00:1a:2b:3c:4d:5e", MacAddress, "00:1a:2b:3c:4d:5e");
         assert_found("mac 0a1b.2c3d.4e5f", MacAddress, "0a1b.2c3d.4e5f");
         assert_none("00:1a-2b:3c:4d:5e", MacAddress);
+        assert_found("MAC: 01-23-45-67-89-AB", MacAddress, "01-23-45-67-89-AB");
+        assert_found("hw AA-BB-CC-DD-EE-FF", MacAddress, "AA-BB-CC-DD-EE-FF");
+        assert_none("Invalid: 00:00:00:00:00:00", MacAddress);
     }
 
     #[test]
