@@ -16,7 +16,13 @@ pub fn rules(cfg: &RuleConfig) -> Vec<Rule> {
             Entity::EmailAddress,
             r"(?i-u:\b[a-z0-9][a-z0-9._%+'\-]{0,63}@(?:[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\b)",
             Needs::Literals(&["@"]),
-        ),
+        )
+        .check(Some(Box::new(|c: &Candidate| {
+            // `scheme://user:password@host` is URL userinfo (its own rule), not an address.
+            let token_start = c.before(200).rfind(char::is_whitespace).map_or(0, |i| i + 1);
+            let token = &c.before(200)[token_start..];
+            (!(c.before(1) == ":" && token.contains("://"))).then_some((c.start, c.end))
+        }))),
         phone(cfg),
         Rule::new("ipv4", Entity::IpAddress, r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?-u:\b)", Needs::Literals(&["."]))
             .check(Some(Box::new(ipv4))),
@@ -231,6 +237,8 @@ mod tests {
         assert_found("Jane Doe <jane.doe@example.com>", EmailAddress, "jane.doe@example.com");
         assert_found("mail o'brien+tag@mail.co.uk now", EmailAddress, "o'brien+tag@mail.co.uk");
         assert_none("user@localhost and @handle and a@b", EmailAddress);
+        assert_none("postgres://admin:s3cr3t@db.internal:5432/app", EmailAddress);
+        assert_found("mailto:jane@example.com", EmailAddress, "jane@example.com");
     }
 
     #[test]
