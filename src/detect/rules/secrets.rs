@@ -158,15 +158,31 @@ pub fn rules() -> Vec<Rule> {
         )
         .group(1),
     );
-    // `password = value`, `"pwd": "value"`, `PASSWORD=value`, `-p value` style assignments.
-    let assign = r#"(?i)(?:(?-u:\b)|_)(?:password|passwd|passphrase|pass|pwd|db_?pass(?:word)?|admin_?pass(?:word)?|user_?pass(?:word)?)(?:(?-u:\b)|_)["']?\s*(?::=|=>|==|=|:)\s*(?:"([^"\n]{3,200})"|'([^'\n]{3,200})'|([^\s"',;<>]{3,200}))"#;
+    // The key may sit inside an identifier (`dbPassword`, `asanaToken`, `ETSY_TOKEN`); the
+    // operator may be `=`, `:`, `:=`, `::=`, `?=`, `.=`, `=>`, or Go's `var x string =`.
+    const OP: &str = r#"["']?(?:\s+string)?\s*(?::{1,3}=|\?=|\.=|=>|==|=|:)\s*"#;
+    let assign = format!(
+        r#"(?i)(?-u:\b)[a-z0-9_.\-]{{0,40}}?(?:password|passwd|passphrase|pass|pwd)[a-z0-9_]{{0,20}}{OP}(?:"([^"\n]{{3,200}})"|'([^'\n]{{3,200}})'|([^\s"',;<>]{{3,200}}))"#
+    );
     rules.push(Rule::new("password_assignment", Password, assign, Needs::Literals(&["pass", "pwd"])).group(1).check(Some(value_check(3, false))));
-    // Secret-ish keys with any value: `api_key: ...`, `client_secret = ...`, `token=...`.
-    let secret_assign = r#"(?i)(?:(?-u:\b)|_)(?:secret|client_?secret|api_?key|apikey|access_?key|secret_?key|private_?key|auth_?token|access_?token|refresh_?token|api_?token|token|credentials?)(?:(?-u:\b)|_)["']?\s*(?::=|=>|=|:)\s*(?:"([^"\n]{6,400})"|'([^'\n]{6,400})'|([^\s"',;<>]{6,400}))"#;
+    let secret_assign = format!(
+        r#"(?i)(?-u:\b)[a-z0-9_.\-]{{0,40}}?(?:secret|api_?key|apikey|access_?key|private_?key|token|credentials?|auth_?key)[a-z0-9_]{{0,20}}{OP}(?:"([^"\n]{{6,400}})"|'([^'\n]{{6,400}})'|([^\s"',;<>]{{6,400}}))"#
+    );
     rules.push(
         Rule::new("secret_assignment", Secret, secret_assign, Needs::Literals(&["secret", "key", "token", "credential"]))
             .group(1)
             .check(Some(value_check(6, true))),
+    );
+    // XML/HTML-ish elements: `<apiToken>value</apiToken>`.
+    rules.push(
+        Rule::new(
+            "secret_element",
+            Secret,
+            r#"(?i)<[a-z0-9_.:\-]{0,40}(?:secret|token|api_?key|apikey|password|passwd|credential)[a-z0-9_.\-]{0,20}>\s*([^<\s][^<]{4,400}?)\s*</"#,
+            Needs::Literals(&["secret", "token", "key", "pass", "credential"]),
+        )
+        .group(1)
+        .check(Some(value_check(6, true))),
     );
     // High-entropy values near secret-ish keywords with any separator (vendor long tail).
     let generic = r#"(?i-u)\b[a-z0-9_.\-]{0,40}(?:key|token|secret|auth|cred|passw|pwd|bearer|session|signature|api|private)[a-z0-9_.\-]{0,30}["']?\s*(?::=|=>|=|:|,|\s)\s*["'`]?([A-Za-z0-9_\-+/=.~]{12,400})"#;
@@ -241,5 +257,12 @@ mod tests {
         assert_none("password = ${DB_PASSWORD}", Password);
         assert_none("api_key: your_api_key_here", Secret);
         assert_none("the session token expires after refresh", Secret);
+        assert_found(r#"asanaToken="8649581620460897""#, Secret, "8649581620460897");
+        assert_found(r#"jfrog_TOKEN ::= "m7cd5zn99t0kzy70twgtq3ku""#, Secret, "m7cd5zn99t0kzy70twgtq3ku");
+        assert_found(r#"var ETSYToken string = "fiblf7fzfke0r2zhyt85e5l1""#, Secret, "fiblf7fzfke0r2zhyt85e5l1");
+        assert_found("<atlassianToken>\n    94gepfrk1yd8clximnfz81a3\n</atlassianToken>", Secret, "94gepfrk1yd8clximnfz81a3");
+        assert_found("dbPassword: hunter22", Password, "hunter22");
+        assert_none("token: refresh", Secret);
+        assert_none("<token>placeholder</token>", Secret);
     }
 }
