@@ -28,6 +28,6 @@ pub mod policy;
 pub mod report;
 
 pub use error::{Error, Result};
-pub use pipeline::{Engine, FrameIo, Record, Redacted, RunOptions};
+pub use pipeline::{Engine, FrameIo, Record, Redacted, Released, RunOptions, Session, StreamState};
 pub use policy::Policy;
 pub use report::Report;

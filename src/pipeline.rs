@@ -148,6 +148,18 @@ impl Engine {
     /// Redacts a batch of parsed lines (in capture order). Frames are read and written
     /// through `frames`; returns the output events in order and the report.
     pub fn redact_batch(&self, records: Vec<Record>, frames: &dyn FrameIo, progress: &(dyn Fn(u64) + Sync)) -> Result<(Vec<Event>, Report)> {
+        self.redact_batch_with(records, frames, progress, &mut StreamState::default())
+    }
+
+    /// [`Engine::redact_batch`] for one chunk of a longer stream: `state` (focus, pause, last
+    /// `seq`) carries over from the previous chunk and is updated for the next.
+    pub fn redact_batch_with(
+        &self,
+        records: Vec<Record>,
+        frames: &dyn FrameIo,
+        progress: &(dyn Fn(u64) + Sync),
+        state: &mut StreamState,
+    ) -> Result<(Vec<Event>, Report)> {
         let mut report = Report::new(self.key_source);
         let mut slots: Vec<Slot> = records
             .into_iter()
@@ -174,8 +186,8 @@ impl Engine {
             .collect();
 
         let t = Instant::now();
-        self.consent_pass(&mut slots);
-        self.scope_pass(&mut slots);
+        self.consent_pass(&mut slots, state);
+        self.scope_pass(&mut slots, state);
         report.timings.scope_ms = ms(t);
 
         let t = Instant::now();
@@ -230,9 +242,8 @@ impl Engine {
     }
 
     /// Sequence order and the person's own pause/resume/forget.
-    fn consent_pass(&self, slots: &mut [Slot]) {
-        let mut last_seq: Option<u64> = None;
-        let mut paused = false;
+    fn consent_pass(&self, slots: &mut [Slot], state: &mut StreamState) {
+        let StreamState { last_seq, paused, .. } = state;
         let mut forgets: Vec<(usize, u64, Option<u64>)> = Vec::new();
         for (i, slot) in slots.iter_mut().enumerate() {
             let Some(ev) = &slot.event else { continue };
@@ -240,14 +251,14 @@ impl Engine {
                 slot.drop(DropReason::SeqNotIncreasing);
                 continue;
             }
-            last_seq = Some(ev.seq);
+            *last_seq = Some(ev.seq);
             match &ev.body {
                 Body::Control(c) => match c.action {
-                    crate::capture::ControlAction::Pause => paused = true,
-                    crate::capture::ControlAction::Resume => paused = false,
+                    crate::capture::ControlAction::Pause => *paused = true,
+                    crate::capture::ControlAction::Resume => *paused = false,
                     crate::capture::ControlAction::Forget => forgets.push((i, ev.ts, c.span_ms)),
                 },
-                _ if paused => slot.drop(DropReason::Paused),
+                _ if *paused => slot.drop(DropReason::Paused),
                 _ => {}
             }
         }
@@ -266,12 +277,12 @@ impl Engine {
     }
 
     /// Drops events of out-of-scope apps and windows; notes the focus for screenshots/keys.
-    fn scope_pass(&self, slots: &mut [Slot]) {
+    fn scope_pass(&self, slots: &mut [Slot], state: &mut StreamState) {
         let scope = &self.policy.scope;
         // Before the first window event the focus is unknown: in scope unless an allowlist
         // says only named apps are.
-        let mut focus_in = scope.app_in_scope(None);
-        let mut focus_app = String::new();
+        let mut focus_in = state.focus_in_scope.unwrap_or_else(|| scope.app_in_scope(None));
+        let mut focus_app = std::mem::take(&mut state.focus_app);
         for slot in slots.iter_mut() {
             let Some(ev) = &slot.event else { continue };
             let keep = match &ev.body {
@@ -292,6 +303,8 @@ impl Engine {
                 slot.drop(DropReason::OutOfScope);
             }
         }
+        state.focus_in_scope = Some(focus_in);
+        state.focus_app = focus_app;
     }
 
     /// Rebuilds typed text, rewrites the keys that typed PII. Returns keys rewritten.
@@ -489,6 +502,122 @@ impl FrameIo for ArchiveFrames<'_> {
     }
     fn write(&self, path: &str, bytes: Vec<u8>) -> Result<()> {
         self.writer.lock().expect("no panics while held").write_file(path, &bytes)
+    }
+}
+
+/// What a stream carries from one chunk to the next: whether the focused window is in scope,
+/// its app, whether capture is paused, and the last `seq` seen.
+#[derive(Debug, Clone, Default)]
+pub struct StreamState {
+    pub focus_in_scope: Option<bool>,
+    pub focus_app: String,
+    pub paused: bool,
+    pub last_seq: Option<u64>,
+}
+
+/// One capture stream, fed one event at a time (the embedded use). The [`Engine`] is shared;
+/// a `Session` holds the stream's state and the events not yet safe to release.
+///
+/// Key events are held until the typed text they belong to is complete: a window change,
+/// Enter or Tab, a key into another target, [`Session::finish`], or `max_pending` events;
+/// other events wait behind held keys so order is kept. Redacted events then wait `hold_ms`
+/// (by capture time) in an outbox before release, so that the person's `forget` can still
+/// remove them: choose `hold_ms` at least as long as the longest forget span you offer.
+pub struct Session<'e> {
+    engine: &'e Engine,
+    frames: &'e dyn FrameIo,
+    state: StreamState,
+    pending: Vec<Record>,
+    outbox: std::collections::VecDeque<Event>,
+    last_target: Option<String>,
+    line: usize,
+    hold_ms: u64,
+    pub max_pending: usize,
+}
+
+/// What a [`Session`] call releases: events safe to leave the machine, and the report of
+/// the work done in this call.
+pub struct Released {
+    pub events: Vec<Event>,
+    pub report: Report,
+}
+
+impl<'e> Session<'e> {
+    pub fn new(engine: &'e Engine, frames: &'e dyn FrameIo, hold_ms: u64) -> Self {
+        Session {
+            engine,
+            frames,
+            state: StreamState::default(),
+            pending: Vec::new(),
+            outbox: Default::default(),
+            last_target: None,
+            line: 0,
+            hold_ms,
+            max_pending: 4096,
+        }
+    }
+
+    /// Adds one event; returns what may leave now (often nothing).
+    pub fn push(&mut self, event: Event) -> Result<Released> {
+        self.line += 1;
+        let now = event.ts;
+        let forget = match &event.body {
+            Body::Control(c) if c.action == crate::capture::ControlAction::Forget => Some((event.ts, c.span_ms)),
+            _ => None,
+        };
+        let (boundary, starts_next) = match &event.body {
+            Body::Window(_) | Body::Control(_) => (true, false),
+            Body::Key(k) => {
+                let target = k.target.as_ref().map(|t| format!("{:?}/{:?}", t.app, t.element));
+                let switched = self.last_target.is_some() && self.last_target != target;
+                self.last_target = target;
+                (switched || matches!(k.key.as_str(), "Enter" | "Return" | "Tab"), switched)
+            }
+            _ => (!self.holds_keys(), false),
+        };
+        let record = Record::Event { line: self.line, parsed: Parsed { event, unknown_fields: 0 } };
+        let mut report = Report::new(self.engine.key_source);
+        if starts_next {
+            // A key into another target: what came before is complete; this key starts anew.
+            report = self.process()?;
+            self.pending.push(record);
+        } else {
+            self.pending.push(record);
+            if boundary || self.pending.len() >= self.max_pending {
+                report = self.process()?;
+            }
+        }
+        if let Some((ts, span)) = forget {
+            let before = self.outbox.len();
+            self.outbox.retain(|e| matches!(e.body, Body::Control(_)) || span.is_some_and(|s| e.ts.saturating_add(s) < ts));
+            let n = before - self.outbox.len();
+            if n > 0 {
+                *report.totals.drops.entry(DropReason::Forgotten).or_default() += n;
+                report.totals.dropped += n;
+            }
+        }
+        let mut events = Vec::new();
+        while self.outbox.front().is_some_and(|e| e.ts.saturating_add(self.hold_ms) <= now) {
+            events.extend(self.outbox.pop_front());
+        }
+        Ok(Released { events, report })
+    }
+
+    /// End of stream: redacts and releases everything held.
+    pub fn finish(&mut self) -> Result<Released> {
+        let report = self.process()?;
+        Ok(Released { events: self.outbox.drain(..).collect(), report })
+    }
+
+    fn holds_keys(&self) -> bool {
+        self.pending.iter().any(|r| matches!(r, Record::Event { parsed, .. } if matches!(parsed.event.body, Body::Key(_))))
+    }
+
+    fn process(&mut self) -> Result<Report> {
+        let chunk = std::mem::take(&mut self.pending);
+        let (events, report) = self.engine.redact_batch_with(chunk, self.frames, &|_| {}, &mut self.state)?;
+        self.outbox.extend(events);
+        Ok(report)
     }
 }
 

@@ -52,7 +52,7 @@ fn bad_lines_are_counted_and_never_passed_through() {
     let mut invalid_utf8 = format!(r#"{{"seq":3,"ts":1,"kind":"text","source":"other","text":"{MARK} "#).into_bytes();
     invalid_utf8.extend_from_slice(b"\xff\xfe\"}");
     let lines = vec![
-        format!(r#"{{"seq":1,"ts":1,"kind":"text","source":"other","text":"ok"}}"#).into_bytes(),
+        br#"{"seq":1,"ts":1,"kind":"text","source":"other","text":"ok"}"#.to_vec(),
         format!(r#"{{"seq":2,"ts":1,"kind":"text","source":"other","text":"{MARK}"#).into_bytes(), // unterminated
         invalid_utf8,
         format!(r#"{{"seq":4,"ts":1,"kind":"clipboard_v2","text":"{MARK}"}}"#).into_bytes(),

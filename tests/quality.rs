@@ -170,7 +170,7 @@ fn gitleaks_cases() {
     let recall = tp as f64 / (tp + fn_) as f64;
     println!("\ngitleaks examples: recall {recall:.3} ({tp}/{}) on secrets; {neg_flagged}/{neg} non-secret examples flagged", tp + fn_);
     let mut worst: Vec<_> = missed.into_iter().collect();
-    worst.sort_by(|a, b| b.1.cmp(&a.1));
+    worst.sort_by_key(|w| std::cmp::Reverse(w.1));
     println!("most missed rules: {:?}", &worst[..worst.len().min(15)]);
     assert!(recall >= 0.80, "gitleaks recall {recall:.3} under 0.80");
 }

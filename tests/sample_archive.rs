@@ -173,3 +173,60 @@ fn pseudonyms_are_stable_with_a_key() {
 }
 
 use std::io::Write;
+
+struct DirFrames {
+    dir: PathBuf,
+    out: std::sync::Mutex<HashMap<String, Vec<u8>>>,
+}
+
+impl veil::FrameIo for DirFrames {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.dir.join(path)).ok()
+    }
+    fn write(&self, path: &str, bytes: Vec<u8>) -> veil::Result<()> {
+        self.out.lock().unwrap().insert(path.to_string(), bytes);
+        Ok(())
+    }
+}
+
+/// The embedded use: events pushed one at a time into a Session, several sessions on one
+/// shared Engine in parallel threads. Same surviving events as the archive run, nothing
+/// planted leaks, and `forget` reaches held events.
+#[test]
+fn streaming_sessions_match_the_archive_run() {
+    let (_d, out, _) = run(&root().join("testdata/sample"));
+    let archive_events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
+    let archive_seqs: Vec<u64> = archive_events.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["seq"].as_u64().unwrap()).collect();
+    let input: Vec<veil::capture::Event> = std::fs::read_to_string(root().join("testdata/sample/events.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| veil::capture::parse_line(l.as_bytes()).ok())
+        .map(|p| p.event)
+        .collect();
+    let engine = Engine::new(Policy::default()).unwrap();
+    let exp = expected();
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                let frames = DirFrames { dir: root().join("testdata/sample"), out: Default::default() };
+                let mut session = veil::Session::new(&engine, &frames, 10_000);
+                let mut released = Vec::new();
+                for ev in input.iter().cloned() {
+                    released.extend(session.push(ev).unwrap().events);
+                }
+                released.extend(session.finish().unwrap().events);
+                let seqs: Vec<u64> = released.iter().map(|e| e.seq).collect();
+                assert_eq!(seqs, archive_seqs);
+                let text: String = released.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect();
+                let streams = typed_streams(&text);
+                for p in exp["planted"].as_array().unwrap() {
+                    for v in variants(p["value"].as_str().unwrap()) {
+                        assert!(!text.contains(&v), "planted {} leaks from a session", p["where"]);
+                        assert!(streams.values().all(|s| !s.contains(&v)));
+                    }
+                }
+                assert_eq!(frames.out.lock().unwrap().len(), 2);
+            });
+        }
+    });
+}
