@@ -75,21 +75,7 @@ impl Slot {
 impl Engine {
     pub fn new(policy: Policy) -> Result<Engine> {
         let cfg = RuleConfig { phone_regions: policy.file.detect.phone_regions.clone() };
-        let all = RuleSet::builtin(&cfg).map_err(|e| Error::Policy(e.to_string()))?;
-        let disabled = &policy.file.detect.disabled_rules;
-        let known: Vec<&str> = all.names().collect();
-        if let Some(bad) = disabled.iter().find(|d| !known.contains(&d.as_str())) {
-            return Err(Error::Policy(format!("[detect] disabled_rules names unknown rule {bad:?}; `veil rules` lists them")));
-        }
-        let rules = if disabled.is_empty() {
-            all
-        } else {
-            let mut specs = crate::detect::rules::pii::rules(&cfg);
-            specs.extend(crate::detect::rules::finance::rules());
-            specs.extend(crate::detect::rules::secrets::rules());
-            specs.retain(|r| !disabled.iter().any(|d| d == r.name));
-            RuleSet::new(specs).map_err(|e| Error::Policy(e.to_string()))?
-        };
+        let rules = RuleSet::builtin_except(&cfg, &policy.file.detect.disabled_rules).map_err(|e| Error::Policy(format!("[detect] {e}")))?;
         let (pseudo, key_source) = match policy.file.pseudonym.key_env.as_deref().map(|v| (v, std::env::var_os(v))) {
             Some((name, Some(val))) => {
                 if val.is_empty() {

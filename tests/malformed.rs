@@ -178,3 +178,13 @@ fn scope_and_consent() {
     assert_eq!(drops(&r, DropReason::Paused), 1);
     assert_eq!(drops(&r, DropReason::Forgotten), 1);
 }
+
+#[test]
+fn disabled_rules_are_off_and_unknown_ones_rejected() {
+    let p = Policy::from_toml("[detect]\ndisabled_rules = [\"email\"]").unwrap();
+    let e = Engine::new(p).unwrap();
+    assert_eq!(e.redact_text("a jane@example.com").text, "a jane@example.com");
+    assert!(!e.rule_names().contains(&"email"));
+    let p = Policy::from_toml("[detect]\ndisabled_rules = [\"emial\"]").unwrap();
+    assert!(matches!(Engine::new(p), Err(Error::Policy(_))));
+}

@@ -116,6 +116,14 @@ impl Default for RuleConfig {
     }
 }
 
+/// Every built-in rule, in catalogue order.
+pub fn catalogue(cfg: &RuleConfig) -> Vec<Rule> {
+    let mut rules = pii::rules(cfg);
+    rules.extend(finance::rules());
+    rules.extend(secrets::rules());
+    rules
+}
+
 /// A compiled set of rules; the regex detector.
 pub struct RuleSet {
     rules: Vec<Compiled>,
@@ -135,9 +143,16 @@ pub struct RuleError {
 impl RuleSet {
     /// The built-in catalogue.
     pub fn builtin(cfg: &RuleConfig) -> Result<RuleSet, RuleError> {
-        let mut rules = pii::rules(cfg);
-        rules.extend(finance::rules());
-        rules.extend(secrets::rules());
+        RuleSet::new(catalogue(cfg))
+    }
+
+    /// The built-in catalogue less the named rules; an unknown name is an error.
+    pub fn builtin_except(cfg: &RuleConfig, disabled: &[String]) -> Result<RuleSet, RuleError> {
+        let mut rules = catalogue(cfg);
+        if let Some(bad) = disabled.iter().find(|d| !rules.iter().any(|r| r.name == d.as_str())) {
+            return Err(RuleError { name: "disabled_rules", message: format!("no rule is named {bad:?}; `veil rules` lists them") });
+        }
+        rules.retain(|r| !disabled.iter().any(|d| d == r.name));
         RuleSet::new(rules)
     }
 
