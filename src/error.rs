@@ -32,6 +32,9 @@ pub enum Error {
 
     #[error("pseudonym key: {0}")]
     PseudonymKey(String),
+
+    #[error("{0}")]
+    Model(#[from] crate::runtime::ModelError),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -26,6 +26,7 @@ pub mod paint;
 pub mod pipeline;
 pub mod policy;
 pub mod report;
+pub mod runtime;
 
 pub use error::{Error, Result};
 pub use pipeline::{Engine, FrameIo, Record, Redacted, Released, RunOptions, Session, StreamState};

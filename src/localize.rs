@@ -1,8 +1,10 @@
 //! Localisation: from text findings on UI-tree nodes to boxes on the screenshot.
 //!
-//! A node whose text holds a finding is painted: with `lines`, only the lines whose text holds
-//! a finding (or the whole node when a value straddles lines); without, the node's box.
-//! Secure nodes are always painted. Windows out of scope are painted whole.
+//! A node whose text holds a finding is painted: with `lines`, only the span's estimated box
+//! inside its line ([`span_box`]; the whole node when a value straddles lines); without, the
+//! node's box. Secure nodes are always painted. Windows out of scope are painted whole.
+//! Detected text regions are left only where checked nodes of comparable size cover them
+//! ([`coverage`]).
 
 use crate::capture::{Rect, WindowRef};
 
@@ -18,8 +20,47 @@ pub struct PaintBox {
 pub enum PaintReason {
     NodeText,
     LineText,
+    LineSpan,
     SecureNode,
     OutOfScopeWindow,
+    Face,
+    TextRegion,
+}
+
+/// The box of a char span inside one visual line, by proportion of characters (screen fonts
+/// are not monospace, so a margin of `margin_chars` average character widths is added on
+/// each side). `span` is a byte span of `text`.
+pub fn span_box(line: Rect, text: &str, span: (usize, usize), margin_chars: f64) -> Rect {
+    let total = text.chars().count().max(1) as f64;
+    let a = text[..span.0].chars().count() as f64;
+    let b = text[..span.1].chars().count() as f64;
+    let cw = line.w() as f64 / total;
+    let x0 = (line.x() as f64 + a * cw - margin_chars * cw).max(line.x() as f64);
+    let x1 = (line.x() as f64 + b * cw + margin_chars * cw).min((line.x() + line.w()) as f64);
+    Rect([x0.floor() as i64, line.y(), (x1 - x0).ceil() as i64, line.h()])
+}
+
+/// Share (0..1) of `region` lying inside any of `vouchers`, by sampling a grid of points.
+/// Only vouchers of a size comparable to the region count (at most `max_ratio` times its
+/// area): a window-sized container node says nothing about the text drawn inside it.
+pub fn coverage(region: &Rect, vouchers: &[Rect], max_ratio: i64) -> f32 {
+    let area = (region.w() * region.h()).max(1);
+    let near: Vec<&Rect> = vouchers.iter().filter(|v| v.w() * v.h() <= area * max_ratio && crate::detect::image::intersection(v, region) > 0).collect();
+    if near.is_empty() {
+        return 0.0;
+    }
+    let (nx, ny) = (12, 4);
+    let mut hit = 0;
+    for i in 0..nx {
+        for j in 0..ny {
+            let x = region.x() + (region.w() * (2 * i + 1)) / (2 * nx);
+            let y = region.y() + (region.h() * (2 * j + 1)) / (2 * ny);
+            if near.iter().any(|v| x >= v.x() && y >= v.y() && x < v.x() + v.w() && y < v.y() + v.h()) {
+                hit += 1;
+            }
+        }
+    }
+    hit as f32 / (nx * ny) as f32
 }
 
 /// The topmost window (windows are listed topmost first) containing a point.
@@ -35,42 +76,26 @@ pub fn centre(r: &Rect) -> (i64, i64) {
     (r.x() + r.w() / 2, r.y() + r.h() / 2)
 }
 
-/// Boxes for one node, given whether its text and each of its lines' texts hold findings.
-pub fn node_boxes(bounds: Rect, secure: bool, node_has_pii: bool, lines: Option<&[(Rect, bool)]>) -> Vec<PaintBox> {
-    if secure {
-        return vec![PaintBox { rect: bounds, why: PaintReason::SecureNode }];
-    }
-    let mut out = Vec::new();
-    if let Some(lines) = lines.filter(|l| !l.is_empty()) {
-        for (rect, has) in lines {
-            if *has {
-                out.push(PaintBox { rect: *rect, why: PaintReason::LineText });
-            }
-        }
-        if node_has_pii && out.is_empty() {
-            out.push(PaintBox { rect: bounds, why: PaintReason::NodeText });
-        }
-    } else if node_has_pii {
-        out.push(PaintBox { rect: bounds, why: PaintReason::NodeText });
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn lines_narrow_the_box_unless_the_value_straddles() {
-        let node = Rect([0, 0, 100, 40]);
-        let l1 = Rect([0, 0, 100, 20]);
-        let l2 = Rect([0, 20, 100, 20]);
-        let b = node_boxes(node, false, true, Some(&[(l1, false), (l2, true)]));
-        assert_eq!(b, vec![PaintBox { rect: l2, why: PaintReason::LineText }]);
-        let b = node_boxes(node, false, true, Some(&[(l1, false), (l2, false)]));
-        assert_eq!(b[0].rect, node);
-        assert_eq!(node_boxes(node, true, false, None)[0].why, PaintReason::SecureNode);
-        assert!(node_boxes(node, false, false, None).is_empty());
+    fn spans_localise_inside_lines() {
+        let line = Rect([100, 10, 200, 20]); // 20 chars, 10 px each
+        let text = "call 415-555-2671 ok";
+        let b = span_box(line, text, (5, 17), 1.0);
+        assert_eq!(b, Rect([140, 10, 140, 20]));
+        // Clipped to the line at its ends.
+        assert_eq!(span_box(line, text, (0, 4), 1.0).x(), 100);
+    }
+
+    #[test]
+    fn coverage_needs_comparable_vouchers() {
+        let region = Rect([0, 0, 120, 20]);
+        assert_eq!(coverage(&region, &[Rect([0, 0, 120, 20])], 8), 1.0);
+        assert!((coverage(&region, &[Rect([0, 0, 60, 20])], 8) - 0.5).abs() < 0.01);
+        assert_eq!(coverage(&region, &[Rect([0, 0, 1920, 1080])], 8), 0.0, "a window-sized node vouches for nothing");
     }
 
     #[test]

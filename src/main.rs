@@ -3,7 +3,7 @@
 //! lists the detection rules.
 //!
 //! Exit codes: 0 done; 2 usage; 3 input unreadable; 4 policy invalid; 5 output not writable;
-//! 6 `--strict` and something was dropped.
+//! 6 `--strict` and something was dropped; 7 a model or ONNX Runtime missing.
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -64,6 +64,7 @@ fn exit_code(e: &Error) -> u8 {
         Error::InputIo { .. } | Error::NoEvents { .. } | Error::UnknownArchiveType { .. } => 3,
         Error::Policy(_) | Error::PolicyIo { .. } | Error::PseudonymKey(_) => 4,
         Error::OutputIo { .. } | Error::OutputExists { .. } => 5,
+        Error::Model(_) => 7,
     }
 }
 

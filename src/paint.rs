@@ -7,10 +7,69 @@ use std::io::Cursor;
 use image::{ImageFormat, ImageReader, Limits, Rgba, RgbaImage};
 
 use crate::capture::{DropReason, Rect};
+use crate::policy::PaintMode;
 
 /// Paints `boxes` (each padded by `padding` px, clipped to the image) on the encoded image
 /// `bytes` and returns it re-encoded in the format its `path` names.
 pub fn paint_frame(bytes: &[u8], path: &str, boxes: &[Rect], fill: [u8; 3], padding: u32, max_pixels: u64) -> Result<Vec<u8>, DropReason> {
+    let mut img = decode(bytes, max_pixels)?;
+    let colour = Rgba([fill[0], fill[1], fill[2], 255]);
+    for r in boxes {
+        fill_rect(&mut img, r, padding, colour);
+    }
+    encode(&img, path)
+}
+
+/// Paints one box with a mode: solid fill, pixelate (16 px blocks, at least 4 blocks
+/// across), or a strong blur.
+pub fn paint(img: &mut RgbaImage, r: &Rect, pad: u32, mode: PaintMode, fill: [u8; 3]) {
+    match mode {
+        PaintMode::Fill => fill_rect(img, r, pad, Rgba([fill[0], fill[1], fill[2], 255])),
+        PaintMode::Pixelate => {
+            let Some((x0, y0, x1, y1)) = clip(img, r, pad) else { return };
+            let block = (((x1 - x0).min(y1 - y0)) / 4).clamp(4, 16);
+            for by in (y0..y1).step_by(block as usize) {
+                for bx in (x0..x1).step_by(block as usize) {
+                    let (ex, ey) = ((bx + block).min(x1), (by + block).min(y1));
+                    let mut acc = [0u64; 4];
+                    for y in by..ey {
+                        for x in bx..ex {
+                            let p = img.get_pixel(x, y).0;
+                            (0..4).for_each(|i| acc[i] += p[i] as u64);
+                        }
+                    }
+                    let n = ((ex - bx) * (ey - by)) as u64;
+                    let avg = Rgba([(acc[0] / n) as u8, (acc[1] / n) as u8, (acc[2] / n) as u8, 255]);
+                    for y in by..ey {
+                        for x in bx..ex {
+                            img.put_pixel(x, y, avg);
+                        }
+                    }
+                }
+            }
+        }
+        PaintMode::Blur => {
+            let Some((x0, y0, x1, y1)) = clip(img, r, pad) else { return };
+            let sub = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
+            let sigma = ((x1 - x0).min(y1 - y0) as f32 / 6.0).max(4.0);
+            let blurred = image::imageops::blur(&sub, sigma);
+            image::imageops::replace(img, &blurred, x0 as i64, y0 as i64);
+        }
+    }
+}
+
+fn clip(img: &RgbaImage, r: &Rect, pad: u32) -> Option<(u32, u32, u32, u32)> {
+    let (iw, ih) = (img.width() as i64, img.height() as i64);
+    let pad = pad as i64;
+    let x0 = (r.x() - pad).clamp(0, iw);
+    let y0 = (r.y() - pad).clamp(0, ih);
+    let x1 = (r.x() + r.w() + pad).clamp(0, iw);
+    let y1 = (r.y() + r.h() + pad).clamp(0, ih);
+    (x1 > x0 && y1 > y0).then_some((x0 as u32, y0 as u32, x1 as u32, y1 as u32))
+}
+
+/// Decodes a PNG or JPEG frame, refusing other formats and images over `max_pixels`.
+pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbaImage, DropReason> {
     let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| DropReason::BadImage)?;
     let format = reader.format().ok_or(DropReason::BadImage)?;
     if !matches!(format, ImageFormat::Png | ImageFormat::Jpeg) {
@@ -28,30 +87,21 @@ pub fn paint_frame(bytes: &[u8], path: &str, boxes: &[Rect], fill: [u8; 3], padd
     let mut limits = Limits::default();
     limits.max_alloc = Some(max_pixels * 8 + (64 << 20));
     reader.limits(limits);
-    let mut img: RgbaImage = reader.decode().map_err(|_| DropReason::BadImage)?.into_rgba8();
-    let colour = Rgba([fill[0], fill[1], fill[2], 255]);
-    for r in boxes {
-        fill_rect(&mut img, r, padding, colour);
-    }
-    encode(&img, path)
+    Ok(reader.decode().map_err(|_| DropReason::BadImage)?.into_rgba8())
 }
 
 /// Fills `r` grown by `pad` on every side, clipped to the image.
 pub fn fill_rect(img: &mut RgbaImage, r: &Rect, pad: u32, colour: Rgba<u8>) {
-    let (iw, ih) = (img.width() as i64, img.height() as i64);
-    let pad = pad as i64;
-    let x0 = (r.x() - pad).clamp(0, iw);
-    let y0 = (r.y() - pad).clamp(0, ih);
-    let x1 = (r.x() + r.w() + pad).clamp(0, iw);
-    let y1 = (r.y() + r.h() + pad).clamp(0, ih);
+    let Some((x0, y0, x1, y1)) = clip(img, r, pad) else { return };
     for y in y0..y1 {
         for x in x0..x1 {
-            img.put_pixel(x as u32, y as u32, colour);
+            img.put_pixel(x, y, colour);
         }
     }
 }
 
-fn encode(img: &RgbaImage, path: &str) -> Result<Vec<u8>, DropReason> {
+/// Re-encodes in the format the path names (pixels only: no metadata is carried).
+pub fn encode(img: &RgbaImage, path: &str) -> Result<Vec<u8>, DropReason> {
     let lower = path.to_ascii_lowercase();
     let mut out = Cursor::new(Vec::new());
     if lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
@@ -89,5 +139,21 @@ mod tests {
         assert_eq!(paint_frame(&png(100, 100), "frames/a.png", &[], [0; 3], 0, 100), Err(DropReason::ImageTooLarge));
         let jpg = paint_frame(&png(8, 8), "frames/a.jpg", &[], [0; 3], 0, 1 << 20).unwrap();
         assert_eq!(image::guess_format(&jpg).unwrap(), ImageFormat::Jpeg);
+    }
+
+    #[test]
+    fn pixelate_and_blur_destroy_detail() {
+        // A checkerboard: every mode leaves no 1-px alternation inside the box.
+        let mut img = RgbaImage::from_fn(64, 64, |x, y| if (x + y) % 2 == 0 { Rgba([0, 0, 0, 255]) } else { Rgba([255, 255, 255, 255]) });
+        let before = img.clone();
+        for mode in [PaintMode::Pixelate, PaintMode::Blur] {
+            let mut m = img.clone();
+            paint(&mut m, &Rect([8, 8, 32, 32]), 0, mode, [0; 3]);
+            let flips = (8..39).filter(|&x| m.get_pixel(x, 20).0[0].abs_diff(m.get_pixel(x + 1, 20).0[0]) > 100).count();
+            assert!(flips < 4, "{mode:?} left {flips} sharp edges");
+            assert_eq!(m.get_pixel(60, 60), before.get_pixel(60, 60), "outside the box untouched");
+        }
+        paint(&mut img, &Rect([8, 8, 32, 32]), 0, PaintMode::Fill, [9, 9, 9]);
+        assert_eq!(img.get_pixel(20, 20).0, [9, 9, 9, 255]);
     }
 }

@@ -16,15 +16,19 @@ use rayon::prelude::*;
 
 use crate::capture::archive::{read_line_bounded, LineRead};
 use crate::capture::{parse_line, ArchiveReader, ArchiveWriter, Body, DropReason, Event, Meta, Parsed, Screenshot};
+use crate::detect::faces::FaceDetector;
+use crate::detect::image::ImageDetector;
 use crate::detect::rules::{RuleConfig, RuleSet};
+use crate::detect::text_regions::TextRegionDetector;
 use crate::detect::{resolve, Detector, Finding};
 use crate::error::{Error, Result};
 use crate::keys::{self, KeyInput, KeyRewrite};
 use crate::localize::{self, PaintBox, PaintReason};
 use crate::operators::{self, Pseudonymizer};
 use crate::paint;
-use crate::policy::Policy;
+use crate::policy::{PaintMode, Policy};
 use crate::report::{EventReport, FindingReport, Report};
+use crate::runtime;
 
 /// One line of input, parsed or not.
 #[derive(Debug, Clone)]
@@ -45,6 +49,8 @@ pub trait FrameIo: Sync {
 pub struct Engine {
     policy: Policy,
     rules: RuleSet,
+    faces: Option<FaceDetector>,
+    text_regions: Option<TextRegionDetector>,
     pseudo: Pseudonymizer,
     key_source: &'static str,
 }
@@ -85,7 +91,12 @@ impl Engine {
             }
             _ => (Pseudonymizer::ephemeral(), "ephemeral"),
         };
-        Ok(Engine { policy, rules, pseudo, key_source })
+        let m = &policy.file.models;
+        let dir = if m.dir.is_empty() { runtime::default_models_dir() } else { std::path::PathBuf::from(&m.dir) };
+        let threads = if m.threads == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { m.threads };
+        let faces = if m.faces { Some(FaceDetector::load(&dir.join("centerface.onnx"), threads, m.face_max_side, m.face_threshold)?) } else { None };
+        let text_regions = if m.text_regions { Some(TextRegionDetector::load(&dir.join("text_det.onnx"), threads, m.text_max_side)?) } else { None };
+        Ok(Engine { policy, rules, faces, text_regions, pseudo, key_source })
     }
 
     pub fn policy(&self) -> &Policy {
@@ -111,10 +122,11 @@ impl Engine {
         Redacted { text, findings }
     }
 
-    fn redact_field(&self, text: &mut String, field: &str, out: &mut Vec<FindingReport>) -> bool {
+    /// Redacts one field in place; returns the byte spans (in the original) of what was found.
+    fn redact_field(&self, text: &mut String, field: &str, out: &mut Vec<FindingReport>) -> Vec<(usize, usize)> {
         let r = self.redact_text(text);
         if r.findings.is_empty() {
-            return false;
+            return Vec::new();
         }
         for f in &r.findings {
             out.push(FindingReport {
@@ -128,7 +140,7 @@ impl Engine {
             });
         }
         *text = r.text;
-        true
+        r.findings.iter().map(|f| (f.start, f.end)).collect()
     }
 
     /// Redacts a batch of parsed lines (in capture order). Frames are read and written
@@ -181,7 +193,7 @@ impl Engine {
         report.timings.keys_ms = ms(t);
 
         let t = Instant::now();
-        let frame_time = Mutex::new(0.0f64);
+        let frame_time = Mutex::new((0.0f64, 0.0f64, 0.0f64));
         slots.par_iter_mut().try_for_each(|slot| -> Result<()> {
             let Some(ev) = slot.event.as_mut() else { return Ok(()) };
             let findings = &mut slot.report.findings;
@@ -198,9 +210,20 @@ impl Engine {
                 Body::Screenshot(s) => {
                     let tf = Instant::now();
                     let painted = self.redact_screenshot(s, slot.focus_in_scope, findings, frames);
-                    *frame_time.lock().expect("no panics while held") += ms(tf);
+                    {
+                        let mut t = frame_time.lock().expect("no panics while held");
+                        t.0 += ms(tf);
+                        if let Ok(st) = &painted {
+                            t.1 += st.faces_ms;
+                            t.2 += st.text_ms;
+                        }
+                    }
                     match painted {
-                        Ok(n) => slot.report.painted_boxes = n,
+                        Ok(st) => {
+                            slot.report.painted_boxes = st.boxes;
+                            slot.report.faces = st.faces;
+                            slot.report.text_regions = st.text_regions;
+                        }
                         Err(FrameError::Drop(r)) => slot.drop(r),
                         Err(FrameError::Io(e)) => return Err(e),
                     }
@@ -211,7 +234,10 @@ impl Engine {
             Ok(())
         })?;
         report.timings.text_ms = ms(t);
-        report.timings.frames_ms = frame_time.into_inner().unwrap_or_default();
+        let (f, fa, tr) = frame_time.into_inner().unwrap_or_default();
+        report.timings.frames_ms = f;
+        report.timings.faces_ms = fa;
+        report.timings.text_regions_ms = tr;
 
         let mut out = Vec::with_capacity(slots.len());
         for slot in slots {
@@ -350,10 +376,14 @@ impl Engine {
         rewritten
     }
 
-    /// Redacts a screenshot's windows and nodes and paints its frame. Returns boxes painted.
-    fn redact_screenshot(&self, s: &mut Screenshot, focus_in_scope: bool, findings: &mut Vec<FindingReport>, frames: &dyn FrameIo) -> Result<usize, FrameError> {
+    /// Redacts a screenshot: its windows' titles and its nodes' text; then paints its frame:
+    /// out-of-scope windows, nodes and line spans holding findings, secure nodes, faces, and
+    /// text regions no checked UI node vouches for.
+    fn redact_screenshot(&self, s: &mut Screenshot, focus_in_scope: bool, findings: &mut Vec<FindingReport>, frames: &dyn FrameIo) -> Result<FrameStats, FrameError> {
         let scope = &self.policy.scope;
+        let sc = &self.policy.file.screenshots;
         let mut boxes: Vec<PaintBox> = Vec::new();
+        let mut stats = FrameStats::default();
         let windows = s.windows.take().unwrap_or_default();
         if windows.is_empty() && !focus_in_scope {
             return Err(FrameError::Drop(DropReason::OutOfScope));
@@ -372,40 +402,91 @@ impl Engine {
             }
         }
         let nodes = s.nodes.take().unwrap_or_default();
-        if nodes.is_empty() && self.policy.file.screenshots.require_nodes {
+        if nodes.is_empty() && sc.require_nodes && self.text_regions.is_none() {
             return Err(FrameError::Drop(DropReason::UnverifiedPixels));
         }
         let mut kept_nodes = Vec::with_capacity(nodes.len());
+        // Boxes whose text was read and checked: they vouch for the text regions under them.
+        let mut vouchers: Vec<crate::capture::Rect> = Vec::new();
         for (i, mut n) in nodes.into_iter().enumerate() {
             let (cx, cy) = localize::centre(&n.bounds);
             if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
                 continue; // belongs to a blanked window: neither text nor box leaves
             }
-            let node_pii = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings);
-            let mut line_flags = Vec::new();
+            let node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings);
+            let mut line_hits = 0;
             if let Some(lines) = n.lines.as_mut() {
                 for (j, l) in lines.iter_mut().enumerate() {
-                    let has = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings);
-                    line_flags.push((l.bounds, has));
+                    let original = l.text.clone();
+                    let spans = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings);
+                    for sp in &spans {
+                        boxes.push(PaintBox { rect: localize::span_box(l.bounds, &original, *sp, 1.5), why: PaintReason::LineSpan });
+                    }
+                    line_hits += spans.len();
+                    vouchers.push(l.bounds);
                 }
+            } else {
+                vouchers.push(n.bounds);
             }
             if n.secure {
                 n.text.clear();
                 if let Some(lines) = n.lines.as_mut() {
                     lines.iter_mut().for_each(|l| l.text.clear());
                 }
+                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::SecureNode });
+            } else if !node_spans.is_empty() && line_hits == 0 {
+                // No lines, or the value straddles lines: the whole node.
+                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::NodeText });
             }
-            boxes.extend(localize::node_boxes(n.bounds, n.secure, node_pii, n.lines.is_some().then_some(line_flags.as_slice())));
             kept_nodes.push(n);
         }
         s.windows = (!kept_windows.is_empty()).then_some(kept_windows);
         s.nodes = Some(kept_nodes);
         let bytes = frames.read(&s.image).ok_or(FrameError::Drop(DropReason::MissingImage))?;
-        let sc = &self.policy.file.screenshots;
-        let rects: Vec<_> = boxes.iter().map(|b| b.rect).collect();
-        let out = paint::paint_frame(&bytes, &s.image, &rects, sc.fill, sc.padding, self.policy.file.limits.max_image_pixels).map_err(FrameError::Drop)?;
+        let mut img = paint::decode(&bytes, self.policy.file.limits.max_image_pixels).map_err(FrameError::Drop)?;
+        if let Some(fd) = &self.faces {
+            let t = Instant::now();
+            let mut faces = fd.detect(&img).map_err(|_| FrameError::Drop(DropReason::ModelFailed))?;
+            // Avatars and pictures the UI tree names: small faces, searched up close.
+            for n in s.nodes.iter().flatten().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400) {
+                faces.extend(fd.detect_in(&img, n.bounds).map_err(|_| FrameError::Drop(DropReason::ModelFailed))?);
+            }
+            stats.faces_ms = ms(t);
+            stats.faces = faces.len();
+            boxes.extend(faces.into_iter().map(|f| PaintBox { rect: f.rect, why: PaintReason::Face }));
+        }
+        if let Some(td) = &self.text_regions {
+            let t = Instant::now();
+            let regions = td.detect(&img).map_err(|_| FrameError::Drop(DropReason::ModelFailed))?;
+            stats.text_ms = ms(t);
+            for r in regions {
+                let (cx, cy) = localize::centre(&r.rect);
+                let window = localize::window_at(&windows, cx, cy);
+                if window.is_some_and(|w| !in_scope[w]) {
+                    continue; // blanked whole already
+                }
+                let mask_all = window.is_some_and(|w| {
+                    let app = windows[w].app.to_lowercase();
+                    sc.mask_all_text_apps.iter().any(|a| app.contains(&a.to_lowercase()))
+                });
+                if mask_all || localize::coverage(&r.rect, &vouchers, 8) < sc.text_coverage {
+                    stats.text_regions += 1;
+                    boxes.push(PaintBox { rect: r.rect, why: PaintReason::TextRegion });
+                }
+            }
+        }
+        for b in &boxes {
+            let mode = match b.why {
+                PaintReason::Face => sc.faces,
+                PaintReason::OutOfScopeWindow | PaintReason::SecureNode => PaintMode::Fill,
+                _ => sc.text,
+            };
+            paint::paint(&mut img, &b.rect, sc.padding, mode, sc.fill);
+        }
+        let out = paint::encode(&img, &s.image).map_err(FrameError::Drop)?;
         frames.write(&s.image, out).map_err(FrameError::Io)?;
-        Ok(boxes.len())
+        stats.boxes = boxes.len();
+        Ok(stats)
     }
 
     /// Reads an archive, redacts it, and writes the redacted archive (with `report.json`).
@@ -441,6 +522,23 @@ impl Engine {
         writer.finish()?;
         Ok(report)
     }
+}
+
+/// A node that shows a picture (avatar, photo): where small faces hide.
+fn is_picture(n: &crate::capture::Node) -> bool {
+    n.role.as_deref().is_some_and(|r| {
+        let r = r.to_ascii_lowercase();
+        ["image", "img", "avatar", "picture", "photo", "figure", "icon"].iter().any(|k| r.contains(k))
+    })
+}
+
+#[derive(Default)]
+struct FrameStats {
+    boxes: usize,
+    faces: usize,
+    text_regions: usize,
+    faces_ms: f64,
+    text_ms: f64,
 }
 
 enum FrameError {

@@ -28,6 +28,68 @@ pub struct PolicyFile {
     pub screenshots: ScreenshotsFile,
     #[serde(default)]
     pub limits: Limits,
+    #[serde(default)]
+    pub models: ModelsFile,
+}
+
+/// Which image models run, and how.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelsFile {
+    /// Detect faces in frames (CenterFace).
+    #[serde(default = "yes")]
+    pub faces: bool,
+    /// Detect text regions in frames (PP-OCRv4 det), painted where no checked UI node covers them.
+    #[serde(default = "yes")]
+    pub text_regions: bool,
+    /// Directory holding centerface.onnx and text_det.onnx; empty: the default (see README).
+    #[serde(default)]
+    pub dir: String,
+    /// Intra-op threads per model; 0: all cores.
+    #[serde(default)]
+    pub threads: usize,
+    /// Long side of the face model's input (smaller is faster, larger finds smaller faces).
+    #[serde(default = "default_face_side")]
+    pub face_max_side: u32,
+    #[serde(default = "default_face_threshold")]
+    pub face_threshold: f32,
+    /// Long side of the text model's input.
+    #[serde(default = "default_text_side")]
+    pub text_max_side: u32,
+}
+
+fn default_face_side() -> u32 {
+    640
+}
+fn default_face_threshold() -> f32 {
+    0.5
+}
+fn default_text_side() -> u32 {
+    960
+}
+
+impl Default for ModelsFile {
+    fn default() -> Self {
+        ModelsFile {
+            faces: true,
+            text_regions: true,
+            dir: String::new(),
+            threads: 0,
+            face_max_side: default_face_side(),
+            face_threshold: default_face_threshold(),
+            text_max_side: default_text_side(),
+        }
+    }
+}
+
+/// How pixels are painted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaintMode {
+    /// Solid fill: the default, and the only one safe for text (blur is reversible).
+    Fill,
+    Pixelate,
+    Blur,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -99,6 +161,25 @@ pub struct ScreenshotsFile {
     /// Pixels added around every painted box.
     #[serde(default = "default_padding")]
     pub padding: u32,
+    /// How faces are painted: fill, pixelate or blur.
+    #[serde(default = "fill")]
+    pub faces: PaintMode,
+    /// How text (nodes, lines, text regions) is painted: fill or pixelate.
+    #[serde(default = "fill")]
+    pub text: PaintMode,
+    /// Apps whose windows have every detected text region painted, UI tree or not.
+    #[serde(default)]
+    pub mask_all_text_apps: Vec<String>,
+    /// A text region counts as checked when this share of it lies inside kept UI nodes.
+    #[serde(default = "default_coverage")]
+    pub text_coverage: f32,
+}
+
+fn fill() -> PaintMode {
+    PaintMode::Fill
+}
+fn default_coverage() -> f32 {
+    0.7
 }
 
 fn yes() -> bool {
@@ -110,7 +191,15 @@ fn default_padding() -> u32 {
 
 impl Default for ScreenshotsFile {
     fn default() -> Self {
-        ScreenshotsFile { require_nodes: true, fill: [0, 0, 0], padding: default_padding() }
+        ScreenshotsFile {
+            require_nodes: true,
+            fill: [0, 0, 0],
+            padding: default_padding(),
+            faces: PaintMode::Fill,
+            text: PaintMode::Fill,
+            mask_all_text_apps: vec![],
+            text_coverage: default_coverage(),
+        }
     }
 }
 
@@ -178,6 +267,12 @@ impl Policy {
             if r.len() != 2 || !r.bytes().all(|b| b.is_ascii_alphabetic()) {
                 return Err(Error::Policy(format!("[detect] phone_regions entry {r:?} is not an ISO 3166 alpha-2 code")));
             }
+        }
+        if file.screenshots.text == PaintMode::Blur {
+            return Err(Error::Policy("[screenshots] text = \"blur\": blur is reversible for text; use fill or pixelate".into()));
+        }
+        if !(0.0..=1.0).contains(&file.screenshots.text_coverage) {
+            return Err(Error::Policy("[screenshots] text_coverage must lie in 0..1".into()));
         }
         Ok(Policy { file, scope, actions, default_action })
     }

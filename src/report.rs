@@ -39,6 +39,12 @@ pub struct EventReport {
     /// Boxes painted on this event's frame.
     #[serde(skip_serializing_if = "is_zero")]
     pub painted_boxes: usize,
+    /// Faces found on this event's frame (all painted).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub faces: usize,
+    /// Text regions painted because no checked UI node covered them.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub text_regions: usize,
     /// Fields removed because `capture/1` does not define them.
     #[serde(skip_serializing_if = "is_zero")]
     pub unknown_fields: usize,
@@ -62,6 +68,9 @@ pub struct Timings {
     pub keys_ms: f64,
     pub text_ms: f64,
     pub frames_ms: f64,
+    /// Of frames_ms: face detection and text-region detection (summed over threads).
+    pub faces_ms: f64,
+    pub text_regions_ms: f64,
     pub write_ms: f64,
     pub total_ms: f64,
 }
@@ -79,6 +88,8 @@ pub struct Totals {
     pub drops: BTreeMap<DropReason, usize>,
     pub unknown_fields: usize,
     pub painted_boxes: usize,
+    pub faces: usize,
+    pub text_regions: usize,
     /// Key events rewritten (replaced text), apart from those dropped.
     pub keys_rewritten: usize,
 }
@@ -122,6 +133,8 @@ impl Report {
         }
         t.unknown_fields += ev.unknown_fields;
         t.painted_boxes += ev.painted_boxes;
+        t.faces += ev.faces;
+        t.text_regions += ev.text_regions;
         if ev.is_noteworthy() {
             self.events.push(ev);
         }
@@ -131,8 +144,8 @@ impl Report {
     pub fn summary(&self) -> String {
         let t = &self.totals;
         let mut s = format!(
-            "{} lines in, {} events out ({} frames), {} dropped; {} findings, {} boxes painted, {} keys rewritten; {:.0} ms",
-            t.input_lines, t.output_events, t.output_frames, t.dropped, t.findings, t.painted_boxes, t.keys_rewritten, self.timings.total_ms
+            "{} lines in, {} events out ({} frames), {} dropped; {} findings, {} boxes painted ({} faces, {} text regions), {} keys rewritten; {:.0} ms",
+            t.input_lines, t.output_events, t.output_frames, t.dropped, t.findings, t.painted_boxes, t.faces, t.text_regions, t.keys_rewritten, self.timings.total_ms
         );
         if !t.by_entity.is_empty() {
             s.push_str("\n  found: ");

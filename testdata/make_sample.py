@@ -68,7 +68,7 @@ def draw_frame(name, nodes, windows=None, extra_draw=None):
             text = "\u2022" * 10 if n.get("secure") else n["text"]
             d.text((n["bounds"][0], n["bounds"][1]), text, fill=(20, 20, 20), font=FONT)
     if extra_draw:
-        extra_draw(d)
+        extra_draw(img, d)
     img.save(os.path.join(OUT, "frames", name), optimize=True)
 
 
@@ -87,6 +87,22 @@ def lines_node(i, texts, x, y):
         width = max(width, r + 2)
         yy += 22
     return {"id": f"n{i}", "role": "text", "text": "\n".join(texts), "bounds": [x, y, width, yy - y], "secure": False, "lines": lines}
+
+
+AST = Image.open(os.path.join(HERE, "faces", "astronaut.png")).convert("RGB")
+HEAD = AST.crop((110, 0, 350, 240))        # head and shoulders; the face is at about
+FACE_IN_HEAD = (71 / 240, 52 / 240, 89 / 240, 122 / 240)  # (x, y, w, h) as shares of the crop
+
+
+def face_core(x, y, size):
+    """The central 40% of the face in a head crop pasted at (x, y) with side `size`."""
+    fx, fy, fw, fh = [v * size for v in FACE_IN_HEAD]
+    return [int(x + fx + 0.3 * fw), int(y + fy + 0.3 * fh), max(1, int(0.4 * fw)), max(1, int(0.4 * fh))]
+
+
+def ink_box(x, y, text):
+    l, t, r, b = FONT.getbbox(text)
+    return [x + l, y + t, r - l, b - t]
 
 
 shutil.rmtree(OUT, ignore_errors=True)
@@ -109,11 +125,22 @@ nodes = [
     node(3, "Call me at +1 415-555-2671", 40, 140),
     node(4, "Sup3rS3cret!", 40, 180, role="password", secure=True),
     lines_node(5, ["Card on file:", "4111 1111 1111 1111", "Thanks for your order"], 40, 230),
+    {"id": "n6", "role": "image", "text": "", "bounds": [360, 50, 48, 48], "secure": False},
 ]
-draw_frame("000002.png", nodes)
+# Text drawn inside a picture (no UI node): only the pixels know it.
+pic_text = "Invoice total 4,200 EUR"
+
+
+def frame2_extra(img, d):
+    img.paste(HEAD.resize((48, 48)), (360, 50))
+    d.text((700, 400), pic_text, fill=(20, 20, 20), font=FONT)
+
+
+draw_frame("000002.png", nodes, extra_draw=frame2_extra)
 ev("screenshot", image="frames/000002.png", app="chrome", windows=[{"app": "chrome", "title": f"Re: contract - {title_email} - Mail", "bounds": [0, 0, W, H]}], nodes=nodes)
 painted += [("frames/000002.png", nodes[0]["bounds"]), ("frames/000002.png", nodes[2]["bounds"]), ("frames/000002.png", nodes[3]["bounds"]),
-            ("frames/000002.png", nodes[4]["lines"][1]["bounds"])]
+            ("frames/000002.png", nodes[4]["lines"][1]["bounds"]), ("frames/000002.png", face_core(360, 50, 48)),
+            ("frames/000002.png", ink_box(700, 400, pic_text))]
 untouched += [("frames/000002.png", nodes[1]["bounds"]), ("frames/000002.png", nodes[4]["lines"][0]["bounds"]), ("frames/000002.png", nodes[4]["lines"][2]["bounds"])]
 
 # 2. Typing an email key by key, with a typo fixed by Backspace; then a shortcut.
@@ -190,8 +217,20 @@ ev("screenshot", image="frames/000040.png", app="chrome", windows=wins, nodes=n2
 kept.append("Quarterly report draft")
 painted.append(("frames/000040.png", wins[0]["bounds"]))
 untouched.append(("frames/000040.png", n2[0]["bounds"]))
-draw_frame("000041.png", [])
-ev("screenshot", image="frames/000041.png", app="chrome")
+# A remote-desktop frame: no UI tree at all. Its text regions and the face are painted.
+rd_lines = [(60, 80, "Patient: Maria Gonzalez"), (60, 110, "Ward 7, bed 3, admitted today")]
+
+
+def frame41_extra(img, d):
+    for x, y, t in rd_lines:
+        d.text((x, y), t, fill=(20, 20, 20), font=FONT)
+    img.paste(HEAD.resize((300, 300)), (800, 200))
+
+
+draw_frame("000041.png", [], extra_draw=frame41_extra)
+ev("screenshot", image="frames/000041.png", app="remote-desktop")
+painted += [("frames/000041.png", ink_box(x, y, t)) for x, y, t in rd_lines] + [("frames/000041.png", face_core(800, 200, 300))]
+untouched.append(("frames/000041.png", [300, 500, 300, 150]))
 ev("screenshot", image="frames/missing.png", app="chrome", nodes=[node(12, "x", 0, 0)])
 
 # 11. Malformed lines: not JSON, unknown kind.
@@ -208,7 +247,7 @@ expected = {
     "painted": [{"image": i, "box": b} for i, b in painted],
     "untouched": [{"image": i, "box": b} for i, b in untouched],
     "drops": {"bad_json": 1, "unknown_kind": 1, "out_of_scope": 5 + len("vault-master-horse-staple"), "paused": 1,
-              "forgotten": 2, "secure_input": len("hunter2pass") + 1, "unverified_pixels": 1, "missing_image": 1},
+              "forgotten": 2, "secure_input": len("hunter2pass") + 1, "missing_image": 1},
     "min_findings": {"EMAIL_ADDRESS": 3, "PHONE_NUMBER": 1, "CREDIT_CARD": 1, "IBAN_CODE": 1, "SECRET": 3, "PASSWORD": 1,
                      "DATE_OF_BIRTH": 1, "US_SSN": 1},
     "unknown_fields": 1,

