@@ -27,16 +27,17 @@ pub enum PaintReason {
     TextRegion,
 }
 
-/// The box of a char span inside one visual line, by proportion of characters (screen fonts
-/// are not monospace, so a margin of `margin_chars` average character widths is added on
-/// each side). `span` is a byte span of `text`.
-pub fn span_box(line: Rect, text: &str, span: (usize, usize), margin_chars: f64) -> Rect {
+/// The box of a char span inside one visual line, by proportion of characters. Screen fonts
+/// are not monospace and the estimate drifts with the text before (or after) the span, so
+/// each side gets a margin of 2 average character widths plus 15% of the characters between
+/// the span and that end of the line. `span` is a byte span of `text`.
+pub fn span_box(line: Rect, text: &str, span: (usize, usize)) -> Rect {
     let total = text.chars().count().max(1) as f64;
     let a = text[..span.0].chars().count() as f64;
     let b = text[..span.1].chars().count() as f64;
     let cw = line.w() as f64 / total;
-    let x0 = (line.x() as f64 + a * cw - margin_chars * cw).max(line.x() as f64);
-    let x1 = (line.x() as f64 + b * cw + margin_chars * cw).min((line.x() + line.w()) as f64);
+    let x0 = (line.x() as f64 + a * cw - (2.0 + 0.15 * a) * cw).max(line.x() as f64);
+    let x1 = (line.x() as f64 + b * cw + (2.0 + 0.15 * (total - b)) * cw).min((line.x() + line.w()) as f64);
     Rect([x0.floor() as i64, line.y(), (x1 - x0).ceil() as i64, line.h()])
 }
 
@@ -76,6 +77,86 @@ pub fn centre(r: &Rect) -> (i64, i64) {
     (r.x() + r.w() / 2, r.y() + r.h() / 2)
 }
 
+/// Areas of a frame holding ink (edges) that no voucher covers: where text could be that no
+/// checked UI node accounts for. Ink is sampled on a grid of `cell`-px cells; touching cells
+/// group into areas (bounding boxes, one cell of margin). With more than `max_areas` groups,
+/// one box around all of them is returned. A frame with no ink outside vouchers gives none.
+pub fn unvouched_areas(img: &image::RgbaImage, vouchers: &[Rect], cell: u32, max_areas: usize) -> Vec<Rect> {
+    let (w, h) = (img.width(), img.height());
+    if w < 2 || h < 2 {
+        return Vec::new();
+    }
+    // Voucher mask at full resolution (cheap: the sum of the vouchers' areas).
+    let mut vouched = vec![false; (w * h) as usize];
+    for v in vouchers {
+        let (x0, y0) = (v.x().clamp(0, w as i64) as u32, v.y().clamp(0, h as i64) as u32);
+        let (x1, y1) = ((v.x() + v.w()).clamp(0, w as i64) as u32, (v.y() + v.h()).clamp(0, h as i64) as u32);
+        for y in y0..y1 {
+            vouched[(y * w + x0) as usize..(y * w + x1) as usize].fill(true);
+        }
+    }
+    let (cw, ch) = (w.div_ceil(cell), h.div_ceil(cell));
+    let mut ink = vec![false; (cw * ch) as usize];
+    let raw = img.as_raw();
+    let luma = |x: u32, y: u32| {
+        let i = ((y * w + x) * 4) as usize;
+        (raw[i] as i32 * 3 + raw[i + 1] as i32 * 6 + raw[i + 2] as i32) / 10
+    };
+    for y in (0..h - 1).step_by(2) {
+        for x in (0..w - 1).step_by(2) {
+            if vouched[(y * w + x) as usize] {
+                continue;
+            }
+            let c = luma(x, y);
+            if (c - luma(x + 1, y)).abs() > 40 || (c - luma(x, y + 1)).abs() > 40 {
+                ink[((y / cell) * cw + x / cell) as usize] = true;
+            }
+        }
+    }
+    // Group touching ink cells (8-connectivity).
+    let mut seen = vec![false; ink.len()];
+    let mut boxes: Vec<(u32, u32, u32, u32)> = Vec::new();
+    for start in 0..ink.len() {
+        if !ink[start] || seen[start] {
+            continue;
+        }
+        let mut stack = vec![start];
+        seen[start] = true;
+        let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
+        while let Some(i) = stack.pop() {
+            let (cx, cy) = (i as u32 % cw, i as u32 / cw);
+            (x0, y0, x1, y1) = (x0.min(cx), y0.min(cy), x1.max(cx), y1.max(cy));
+            for dy in -1i64..=1 {
+                for dx in -1i64..=1 {
+                    let (nx, ny) = (cx as i64 + dx, cy as i64 + dy);
+                    if nx >= 0 && ny >= 0 && nx < cw as i64 && ny < ch as i64 {
+                        let j = (ny as u32 * cw + nx as u32) as usize;
+                        if ink[j] && !seen[j] {
+                            seen[j] = true;
+                            stack.push(j);
+                        }
+                    }
+                }
+            }
+        }
+        boxes.push((x0, y0, x1, y1));
+    }
+    if boxes.len() > max_areas {
+        let all = boxes.iter().fold((u32::MAX, u32::MAX, 0, 0), |a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)));
+        boxes = vec![all];
+    }
+    boxes
+        .into_iter()
+        .map(|(x0, y0, x1, y1)| {
+            let px0 = x0.saturating_sub(1) * cell;
+            let py0 = y0.saturating_sub(1) * cell;
+            let px1 = ((x1 + 2) * cell).min(w);
+            let py1 = ((y1 + 2) * cell).min(h);
+            Rect([px0 as i64, py0 as i64, (px1 - px0) as i64, (py1 - py0) as i64])
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,10 +165,12 @@ mod tests {
     fn spans_localise_inside_lines() {
         let line = Rect([100, 10, 200, 20]); // 20 chars, 10 px each
         let text = "call 415-555-2671 ok";
-        let b = span_box(line, text, (5, 17), 1.0);
-        assert_eq!(b, Rect([140, 10, 140, 20]));
+        let b = span_box(line, text, (5, 17));
+        // Proportional span is 150..270; margins 27.5 px before, 24.5 px after.
+        assert_eq!(b, Rect([122, 10, 172, 20]));
+        assert_eq!((b.y(), b.h()), (line.y(), line.h()));
         // Clipped to the line at its ends.
-        assert_eq!(span_box(line, text, (0, 4), 1.0).x(), 100);
+        assert_eq!(span_box(line, text, (0, 4)).x(), 100);
     }
 
     #[test]
@@ -96,6 +179,26 @@ mod tests {
         assert_eq!(coverage(&region, &[Rect([0, 0, 120, 20])], 8), 1.0);
         assert!((coverage(&region, &[Rect([0, 0, 60, 20])], 8) - 0.5).abs() < 0.01);
         assert_eq!(coverage(&region, &[Rect([0, 0, 1920, 1080])], 8), 0.0, "a window-sized node vouches for nothing");
+    }
+
+    #[test]
+    fn ink_outside_vouchers_groups_into_areas() {
+        let mut img = image::RgbaImage::from_pixel(640, 320, image::Rgba([255, 255, 255, 255]));
+        let mut ink = |x0: u32, y0: u32| {
+            for y in y0..y0 + 10 {
+                for x in (x0..x0 + 60).step_by(3) {
+                    img.put_pixel(x, y, image::Rgba([0, 0, 0, 255]));
+                }
+            }
+        };
+        ink(20, 20); // vouched below
+        ink(400, 200); // not vouched
+        let areas = unvouched_areas(&img, &[Rect([15, 15, 80, 20])], 32, 6);
+        assert_eq!(areas.len(), 1, "{areas:?}");
+        let a = areas[0];
+        assert!(a.x() <= 400 && a.y() <= 200 && a.x() + a.w() >= 460 && a.y() + a.h() >= 210, "{a:?}");
+        let blank = image::RgbaImage::from_pixel(64, 64, image::Rgba([9, 9, 9, 255]));
+        assert!(unvouched_areas(&blank, &[], 32, 6).is_empty());
     }
 
     #[test]

@@ -108,7 +108,9 @@ pub fn encode(img: &RgbaImage, path: &str) -> Result<Vec<u8>, DropReason> {
         let rgb = image::DynamicImage::ImageRgba8(img.clone()).into_rgb8();
         rgb.write_to(&mut out, ImageFormat::Jpeg).map_err(|_| DropReason::BadImage)?;
     } else {
-        img.write_to(&mut out, ImageFormat::Png).map_err(|_| DropReason::BadImage)?;
+        use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+        let enc = PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive);
+        img.write_with_encoder(enc).map_err(|_| DropReason::BadImage)?;
     }
     Ok(out.into_inner())
 }

@@ -420,7 +420,7 @@ impl Engine {
                     let original = l.text.clone();
                     let spans = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings);
                     for sp in &spans {
-                        boxes.push(PaintBox { rect: localize::span_box(l.bounds, &original, *sp, 1.5), why: PaintReason::LineSpan });
+                        boxes.push(PaintBox { rect: localize::span_box(l.bounds, &original, *sp), why: PaintReason::LineSpan });
                     }
                     line_hits += spans.len();
                     vouchers.push(l.bounds);
@@ -457,10 +457,18 @@ impl Engine {
         }
         if let Some(td) = &self.text_regions {
             let t = Instant::now();
-            let regions = td.detect(&img).map_err(|_| FrameError::Drop(DropReason::ModelFailed))?;
+            // With a UI tree, only where ink lies that no checked node vouches for; without,
+            // the whole frame.
+            let regions = if vouchers.is_empty() {
+                td.detect(&img)
+            } else {
+                let text_vouchers: Vec<_> = vouchers.iter().copied().filter(|v| v.h() <= 120).collect();
+                td.detect_areas(&img, &localize::unvouched_areas(&img, &text_vouchers, 32, 6))
+            }
+            .map_err(|_| FrameError::Drop(DropReason::ModelFailed))?;
             stats.text_ms = ms(t);
             for r in regions {
-                let (cx, cy) = localize::centre(&r.rect);
+                let (cx, cy) = localize::centre(&r.core);
                 let window = localize::window_at(&windows, cx, cy);
                 if window.is_some_and(|w| !in_scope[w]) {
                     continue; // blanked whole already
@@ -469,7 +477,7 @@ impl Engine {
                     let app = windows[w].app.to_lowercase();
                     sc.mask_all_text_apps.iter().any(|a| app.contains(&a.to_lowercase()))
                 });
-                if mask_all || localize::coverage(&r.rect, &vouchers, 8) < sc.text_coverage {
+                if mask_all || localize::coverage(&r.core, &vouchers, 8) < sc.text_coverage {
                     stats.text_regions += 1;
                     boxes.push(PaintBox { rect: r.rect, why: PaintReason::TextRegion });
                 }

@@ -1,6 +1,6 @@
 //! Policy: what is in scope, what is done with each entity, and the engine's limits. Loaded
-//! once from TOML (see `policy/default.toml` for every key with its default); unknown keys are
-//! an error, so a typo never silently weakens a policy.
+//! once from TOML, merged over the built-in `policy/default.toml` (which lists every key with
+//! its default); unknown keys are an error, so a typo never silently weakens a policy.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -53,7 +53,8 @@ pub struct ModelsFile {
     pub face_max_side: u32,
     #[serde(default = "default_face_threshold")]
     pub face_threshold: f32,
-    /// Long side of the text model's input.
+    /// Pixel density of the text model: the long side a whole frame is scaled to (crops of
+    /// unvouched areas keep the same density).
     #[serde(default = "default_text_side")]
     pub text_max_side: u32,
 }
@@ -65,7 +66,7 @@ fn default_face_threshold() -> f32 {
     0.5
 }
 fn default_text_side() -> u32 {
-    960
+    1280
 }
 
 impl Default for ModelsFile {
@@ -240,8 +241,15 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// A policy from TOML. What the text names overrides the built-in policy (tables merge
+    /// key by key; a key's value, lists included, replaces the default's); the rest keeps its
+    /// default, so a partial file never drops the default deny-lists by omission.
     pub fn from_toml(text: &str) -> Result<Policy> {
-        let file: PolicyFile = toml::from_str(text).map_err(|e| Error::Policy(e.message().to_string()))?;
+        let bad = |e: toml::de::Error| Error::Policy(e.message().to_string());
+        let mut base: toml::Table = toml::from_str(DEFAULT_POLICY).map_err(bad)?;
+        let user: toml::Table = toml::from_str(text).map_err(bad)?;
+        merge(&mut base, user);
+        let file: PolicyFile = toml::Value::Table(base).try_into().map_err(bad)?;
         Policy::compile(file)
     }
 
@@ -285,6 +293,17 @@ impl Policy {
 impl Default for Policy {
     fn default() -> Self {
         Policy::from_toml(DEFAULT_POLICY).expect("the built-in policy is valid")
+    }
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
     }
 }
 
@@ -379,6 +398,16 @@ mod tests {
         assert!(p.scope.app_in_scope(Some("Visual Studio Code")));
         assert!(!p.scope.app_in_scope(Some("Slack")));
         assert!(!p.scope.app_in_scope(None));
-        assert_eq!(p.action(Entity::EmailAddress), &Action::Tag, "no [actions]: everything tagged");
+    }
+
+    #[test]
+    fn partial_policies_keep_the_defaults_they_do_not_name() {
+        let p = Policy::from_toml("[models]\ntext_max_side = 1280\n[actions]\nPHONE_NUMBER = \"redact\"").unwrap();
+        assert!(!p.scope.app_in_scope(Some("1Password")), "default deny-list kept");
+        assert_eq!(p.action(Entity::EmailAddress), &Action::Pseudonym, "default action kept");
+        assert_eq!(p.action(Entity::PhoneNumber), &Action::Redact);
+        assert_eq!(p.file.models.text_max_side, 1280);
+        let p = Policy::from_toml("[scope]\ndeny_apps = []").unwrap();
+        assert!(p.scope.app_in_scope(Some("1Password")), "an explicit empty list replaces the default");
     }
 }

@@ -73,7 +73,12 @@ pub fn session(path: &Path, threads: usize) -> Result<ort::session::Session, Mod
     }
     ort::session::Session::builder(&env)
         .map_err(bad)?
+        .with_optimization_level(ort::session::builder::GraphOptimizationLevel::Level3)
+        .map_err(|e| bad(e.into()))?
         .with_intra_threads(threads)
+        .map_err(|e| bad(e.into()))?
+        // Several sessions share few cores: spin-waiting pool threads would starve the others.
+        .with_intra_op_spinning(false)
         .map_err(|e| bad(e.into()))?
         .commit_from_file(path)
         .map_err(bad)

@@ -233,7 +233,59 @@ painted += [("frames/000041.png", ink_box(x, y, t)) for x, y, t in rd_lines] + [
 untouched.append(("frames/000041.png", [300, 500, 300, 150]))
 ev("screenshot", image="frames/missing.png", app="chrome", nodes=[node(12, "x", 0, 0)])
 
-# 11. Malformed lines: not JSON, unknown kind.
+# 11. A full-HD frame: UI nodes (some with PII) beside text the UI tree does not cover (a
+# remote-desktop pane), at 11-16 px; a photo. Checks span localisation, text-region recall by
+# size, and that checked UI text stays readable.
+def font(px):
+    try:
+        return ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", px)
+    except OSError:
+        return ImageFont.load_default(size=px)
+
+
+hd = Image.new("RGB", (1920, 1080), (255, 255, 255))
+dd = ImageDraw.Draw(hd)
+hd_nodes, hd_sizes = [], []
+ui_lines = [("Project status: on track", False), ("Reviewer: pat.lee@example.org", True), ("Next milestone in 3 weeks", False),
+            ("Escalations: call +44 20 7946 0018", True), ("Budget approved by finance", False)]
+for i, (t, _) in enumerate(ui_lines):
+    f14 = font(14)
+    x, y = 60, 120 + i * 30
+    dd.text((x, y), t, fill=(25, 25, 25), font=f14)
+    l, tt, r, b = f14.getbbox(t)
+    hd_nodes.append({"id": f"h{i}", "role": "text", "text": t, "bounds": [x, y, r + 2, b + 2], "secure": False,
+                     "lines": [{"text": t, "bounds": [x, y, r + 2, b + 2]}]})
+    if not ui_lines[i][1]:
+        untouched.append(("frames/000091.png", [x + l, y + tt, r - l, b - tt]))
+def substring_ink(x, y, line, value, px=14):
+    """Ink box of `value` inside `line` drawn at (x, y): measured with the font's advances."""
+    f = font(px)
+    start = line.index(value)
+    x0 = x + f.getlength(line[:start])
+    _, t, _, b = f.getbbox(line)
+    return [int(x0) + 1, y + t, int(f.getlength(value)) - 2, b - t]
+
+
+painted.append(("frames/000091.png", substring_ink(60, 150, ui_lines[1][0], "pat.lee@example.org")))
+painted.append(("frames/000091.png", substring_ink(60, 210, ui_lines[3][0], "+44 20 7946 0018")))
+# The remote pane: a grey panel with text nobody vouches for.
+dd.rectangle([1000, 100, 1860, 700], fill=(236, 238, 242))
+for j, px in enumerate([11, 12, 13, 14, 16, 16, 14, 13, 12, 11]):
+    t = f"Customer record {j}: Alex Morgan, 221B Baker Street, London"
+    x, y = 1030, 130 + j * 50
+    dd.text((x, y), t, fill=(30, 30, 30), font=font(px))
+    l, tt, r, b = font(px).getbbox(t)
+    hd_sizes.append({"px": px, "box": [x + l, y + tt, r - l, b - tt]})
+    painted.append(("frames/000091.png", [x + l, y + tt, r - l, b - tt]))
+hd.paste(HEAD.resize((160, 160)), (300, 700))
+painted.append(("frames/000091.png", face_core(300, 700, 160)))
+hd.save(os.path.join(OUT, "frames", "000091.png"), optimize=True)
+ev("screenshot", image="frames/000091.png", app="chrome", windows=[{"app": "chrome", "title": "Status", "bounds": [0, 0, 1920, 1080]}], nodes=hd_nodes)
+plant("pat.lee@example.org", "EMAIL_ADDRESS", "full-HD node")
+with open(os.path.join(HERE, "text_sizes.json"), "w") as f:
+    json.dump({"image": "frames/000091.png", "lines": hd_sizes}, f, indent=1)
+
+# 12. Malformed lines: not JSON, unknown kind.
 lines = [json.dumps(e, separators=(",", ":")) for e in events]
 seq += 1
 lines.insert(5, '{"seq": 999999, "ts": 1, "kind": "text", "source": "other", "text": "unterminated')

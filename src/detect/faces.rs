@@ -45,14 +45,14 @@ impl FaceDetector {
         Ok(self
             .run(&up, target)?
             .into_iter()
-            .map(|r| Region {
-                rect: Rect([
+            .map(|r| {
+                let rect = Rect([
                     x0 as i64 + (r.rect.x() as f32 / k) as i64,
                     y0 as i64 + (r.rect.y() as f32 / k) as i64,
                     (r.rect.w() as f32 / k).ceil() as i64,
                     (r.rect.h() as f32 / k).ceil() as i64,
-                ]),
-                score: r.score,
+                ]);
+                Region { rect, core: rect, score: r.score }
             })
             .collect())
     }
@@ -86,7 +86,7 @@ impl FaceDetector {
                 let x2 = (x1 + s1).min(w as f32);
                 let y2 = (y1 + s0).min(h as f32);
                 let rect = Rect([(x1 * sx) as i64, (y1 * sy) as i64, ((x2 - x1) * sx).ceil() as i64, ((y2 - y1) * sy).ceil() as i64]);
-                found.push(Region { rect, score });
+                found.push(Region { rect, core: rect, score });
             }
         }
         Ok(nms(found, 0.3))

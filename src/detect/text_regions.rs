@@ -41,9 +41,30 @@ impl TextRegionDetector {
     }
 }
 
-impl ImageDetector for TextRegionDetector {
-    fn detect(&self, img: &RgbaImage) -> Result<Vec<Region>, ModelError> {
-        let (w, h) = input_size(img.width(), img.height(), self.max_side);
+impl TextRegionDetector {
+    /// Text regions inside `areas` only, at the pixel density the whole frame would get at
+    /// `max_side` (so small text in a small area is seen as well as in a whole-frame pass).
+    pub fn detect_areas(&self, img: &RgbaImage, areas: &[Rect]) -> Result<Vec<Region>, ModelError> {
+        let scale = (self.max_side as f32 / img.width().max(img.height()) as f32).min(1.0);
+        let mut out = Vec::new();
+        for a in areas {
+            let (x0, y0) = (a.x().clamp(0, img.width() as i64) as u32, a.y().clamp(0, img.height() as i64) as u32);
+            let (x1, y1) = ((a.x() + a.w()).clamp(0, img.width() as i64) as u32, (a.y() + a.h()).clamp(0, img.height() as i64) as u32);
+            if x1 <= x0 + 8 || y1 <= y0 + 8 {
+                continue;
+            }
+            let crop = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
+            let side = (((x1 - x0).max(y1 - y0)) as f32 * scale).ceil() as u32;
+            for r in self.run(&crop, side.max(32))? {
+                let shift = |r: Rect| Rect([r.x() + x0 as i64, r.y() + y0 as i64, r.w(), r.h()]);
+                out.push(Region { rect: shift(r.rect), core: shift(r.core), score: r.score });
+            }
+        }
+        Ok(out)
+    }
+
+    fn run(&self, img: &RgbaImage, max_side: u32) -> Result<Vec<Region>, ModelError> {
+        let (w, h) = input_size(img.width(), img.height(), max_side);
         let input = bgr_tensor(img, w, h, |_, v| (v as f32 / 255.0 - 0.5) / 0.5);
         let tensor = ort::value::Tensor::from_array(input).map_err(|e| ModelError::Run(e.to_string()))?;
         let prob: Vec<f32> = {
@@ -53,6 +74,13 @@ impl ImageDetector for TextRegionDetector {
             d.to_vec()
         };
         Ok(boxes_from_map(&prob, w, h, &self.db, img.width() as f32 / w as f32, img.height() as f32 / h as f32))
+    }
+}
+
+impl ImageDetector for TextRegionDetector {
+    /// Text regions in the whole frame, at `max_side`.
+    fn detect(&self, img: &RgbaImage) -> Result<Vec<Region>, ModelError> {
+        self.run(img, self.max_side)
     }
 }
 
@@ -105,6 +133,7 @@ fn boxes_from_map(prob: &[f32], w: u32, h: u32, d: &DbParams, sx: f32, sy: f32) 
         let (fx1, fy1) = ((x1 as f32 + 1.0 + dist).min(w as f32), (y1 as f32 + 1.0 + dist).min(h as f32));
         out.push(Region {
             rect: Rect([(fx0 * sx).floor() as i64, (fy0 * sy).floor() as i64, ((fx1 - fx0) * sx).ceil() as i64, ((fy1 - fy0) * sy).ceil() as i64]),
+            core: Rect([(x0 as f32 * sx) as i64, (y0 as f32 * sy) as i64, (bw * sx).ceil() as i64, (bh * sy).ceil() as i64]),
             score,
         });
     }

@@ -1,0 +1,58 @@
+//! Splits a 1920x1080 frame's image work into stages (decode, resize+tensor, model, encode)
+//! to see what dominates. `cargo run --release --example frame_profile`.
+use std::time::Instant;
+
+use image::RgbaImage;
+use veil::detect::image::{bgr_tensor, input_size, ImageDetector};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn time(n: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    median((0..n).map(|_| {
+        let t = Instant::now();
+        f();
+        t.elapsed().as_secs_f64() * 1e3
+    }).collect())
+}
+
+fn main() {
+    let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/faces/astronaut.png")).expect("test photo").into_rgba8();
+    let img: RgbaImage = image::imageops::resize(&photo, 1920, 1080, image::imageops::FilterType::Triangle);
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    let png = png.into_inner();
+    let dir = veil::runtime::default_models_dir();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let faces = veil::detect::faces::FaceDetector::load(&dir.join("centerface.onnx"), threads, 640, 0.5).unwrap();
+    let text = veil::detect::text_regions::TextRegionDetector::load(&dir.join("text_det.onnx"), threads, 960).unwrap();
+    println!("decode png      {:7.2} ms", time(9, || { veil::paint::decode(&png, 1 << 30).unwrap(); }));
+    println!("encode png      {:7.2} ms", time(9, || { veil::paint::encode(&img, "f.png").unwrap(); }));
+    let (w, h) = input_size(1920, 1080, 960);
+    println!("tensor 960      {:7.2} ms", time(9, || { bgr_tensor(&img, w, h, |_, v| v as f32); }));
+    println!("faces 640 total {:7.2} ms", time(9, || { faces.detect(&img).unwrap(); }));
+    println!("text 960 total  {:7.2} ms", time(9, || { text.detect(&img).unwrap(); }));
+    let ui = ui_frame();
+    println!("text 960 on UI  {:7.2} ms ({} regions)", time(9, || { text.detect(&ui).unwrap(); }), text.detect(&ui).unwrap().len());
+}
+
+/// A UI-like frame: many short text bars, as benches/frame.rs draws.
+fn ui_frame() -> RgbaImage {
+    let mut img = RgbaImage::from_pixel(1920, 1080, image::Rgba([250, 250, 250, 255]));
+    for i in 0..60u32 {
+        let (x, y) = (120 + (i % 3) * 560, 40 + (i / 3) * 48);
+        for k in 0..24 {
+            for yy in 0..14 {
+                for xx in 0..8 {
+                    if (xx + yy + k) % 3 != 0 {
+                        img.put_pixel(x + k * 11 + xx, y + 4 + yy, image::Rgba([30, 30, 30, 255]));
+                    }
+                }
+            }
+        }
+    }
+    img
+}

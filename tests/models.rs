@@ -1,0 +1,104 @@
+//! The image models on real and rendered pixels: CenterFace finds the face in a real photo
+//! (scikit-image's `astronaut.png`, public domain), small avatars are found through their UI
+//! node, the text detector finds rendered text lines, and a missing runtime is a clear error.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use veil::capture::Rect;
+use veil::detect::faces::FaceDetector;
+use veil::detect::image::{iou_of, ImageDetector};
+use veil::detect::text_regions::TextRegionDetector;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn faces() -> FaceDetector {
+    FaceDetector::load(&root().join("models/centerface.onnx"), 2, 640, 0.5).expect("run `make runtime` first")
+}
+
+#[test]
+fn face_in_a_real_photo() {
+    let img = image::open(root().join("testdata/faces/astronaut.png")).unwrap().into_rgba8();
+    let found = faces().detect(&img).unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    // The face as measured with the reference (Python) decoding: about [181, 52, 89, 122].
+    let iou = iou_of(&found[0].rect, &Rect([181, 52, 89, 122]));
+    assert!(iou > 0.6, "IoU {iou} for {:?}", found[0].rect);
+}
+
+#[test]
+fn small_avatar_found_through_its_node() {
+    // A 56 px head-and-shoulders avatar in a 1920x1080 frame: too small for the whole-frame
+    // pass at 640, found when its picture node is searched up close.
+    let photo = image::open(root().join("testdata/faces/astronaut.png")).unwrap().into_rgba8();
+    let head = image::imageops::crop_imm(&photo, 110, 0, 240, 240).to_image();
+    let avatar = image::imageops::resize(&head, 56, 56, image::imageops::FilterType::Triangle);
+    let mut frame = image::RgbaImage::from_pixel(1920, 1080, image::Rgba([250, 250, 250, 255]));
+    image::imageops::replace(&mut frame, &avatar, 800, 500);
+    let fd = faces();
+    assert!(fd.detect(&frame).unwrap().is_empty(), "whole-frame pass at 640 cannot see it");
+    let near = fd.detect_in(&frame, Rect([800, 500, 56, 56])).unwrap();
+    assert_eq!(near.len(), 1, "{near:?}");
+    let r = near[0].rect;
+    assert!(r.x() >= 800 && r.y() >= 495 && r.x() + r.w() <= 860 && r.y() + r.h() <= 560, "{r:?}");
+}
+
+#[test]
+fn blank_frames_have_no_faces_or_text() {
+    let blank = image::RgbaImage::from_pixel(1280, 720, image::Rgba([255, 255, 255, 255]));
+    assert!(faces().detect(&blank).unwrap().is_empty());
+    let td = TextRegionDetector::load(&root().join("models/text_det.onnx"), 2, 1280).unwrap();
+    assert!(td.detect(&blank).unwrap().is_empty());
+}
+
+#[test]
+fn text_lines_by_size() {
+    // The rendered full-HD sample frame: ten lines of 11-16 px text that no UI node covers.
+    let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join("testdata/text_sizes.json")).unwrap()).unwrap();
+    let img = image::open(root().join("testdata/sample").join(spec["image"].as_str().unwrap())).unwrap().into_rgba8();
+    let td = TextRegionDetector::load(&root().join("models/text_det.onnx"), 2, 1280).unwrap();
+    let regions = td.detect(&img).unwrap();
+    for line in spec["lines"].as_array().unwrap() {
+        let b: Vec<i64> = line["box"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+        let b = Rect([b[0], b[1], b[2], b[3]]);
+        let covered = veil::localize::coverage(&b, &regions.iter().map(|r| r.rect).collect::<Vec<_>>(), 1000);
+        let px = line["px"].as_u64().unwrap();
+        println!("{px} px line: {:.0}% covered (whole frame at 1280)", covered * 100.0);
+        // Measured: 12 px and up fully; 11 px in part (the pipeline's crop pass, used when a
+        // UI tree exists, covers it fully: see the sample archive test).
+        let floor = if px >= 12 { 0.99 } else { 0.4 };
+        assert!(covered >= floor, "{px} px line covered {covered:.2}");
+    }
+}
+
+#[test]
+fn missing_runtime_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args(["redact"])
+        .arg(root().join("testdata/sample"))
+        .arg("-o")
+        .arg(dir.path().join("o"))
+        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(7));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("ONNX Runtime not available") && err.contains("make runtime"), "{err}");
+    // Regex-only is explicit: with the models switched off, no runtime is needed.
+    let p = dir.path().join("p.toml");
+    std::fs::write(&p, "[models]\nfaces = false\ntext_regions = false\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args(["redact", "-q"])
+        .arg(root().join("testdata/sample"))
+        .arg("-o")
+        .arg(dir.path().join("o2"))
+        .arg("--policy")
+        .arg(&p)
+        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+}
