@@ -1,6 +1,6 @@
 //! Per-frame latency of a 1920x1080 screenshot with a UI tree: regex only (UI-tree boxes),
-//! + faces, + text regions. `cargo bench --bench frame`. The frame is a white page with 60
-//! text nodes (a few holding PII), a 64 px avatar node, a photo and text drawn in a picture.
+//! then with faces, then with text regions; and the same frame with no UI tree.
+//! `cargo bench --bench frame`. The frame: a white page with 60 text nodes (a few holding
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -66,6 +66,15 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // A remote-desktop frame: no UI tree, so the whole frame goes through the text model.
+    let bare: serde_json::Value = serde_json::json!({"seq": 1, "ts": 1, "kind": "screenshot", "image": "frames/f.png", "app": "rdp"});
+    let engine = Engine::new(Policy::default()).unwrap();
+    g.bench_function("no_ui_tree_faces_text", |b| {
+        b.iter(|| {
+            let rec = Record::Event { line: 1, parsed: parse_line(bare.to_string().as_bytes()).unwrap() };
+            engine.redact_batch(vec![rec], &frames, &|_| {}).unwrap()
+        })
+    });
     g.finish();
 }
 

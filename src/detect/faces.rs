@@ -20,7 +20,10 @@ pub struct FaceDetector {
 
 impl FaceDetector {
     pub fn load(path: &Path, threads: usize, max_side: u32, threshold: f32) -> Result<Self, ModelError> {
-        Ok(FaceDetector { session: Mutex::new(runtime::session(path, threads)?), max_side, threshold })
+        let d = FaceDetector { session: Mutex::new(runtime::session(path, threads)?), max_side, threshold };
+        // The first run allocates and plans: pay it at load, not on the first frame.
+        d.run(&RgbaImage::new(64, 64), 64)?;
+        Ok(d)
     }
 }
 

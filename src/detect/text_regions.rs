@@ -37,7 +37,10 @@ impl Default for DbParams {
 
 impl TextRegionDetector {
     pub fn load(path: &Path, threads: usize, max_side: u32) -> Result<Self, ModelError> {
-        Ok(TextRegionDetector { session: Mutex::new(runtime::session(path, threads)?), max_side, db: DbParams::default() })
+        let d = TextRegionDetector { session: Mutex::new(runtime::session(path, threads)?), max_side, db: DbParams::default() };
+        // The first run allocates and plans: pay it at load, not on the first frame.
+        d.run(&RgbaImage::new(64, 64), 64)?;
+        Ok(d)
     }
 }
 
