@@ -1,6 +1,7 @@
 //! Per-frame latency of a 1920x1080 screenshot with a UI tree: regex only (UI-tree boxes),
 //! then with faces, then with text regions; and the same frame with no UI tree.
 //! `cargo bench --bench frame`. The frame: a white page with 60 text nodes (a few holding
+//! PII), a 64 px avatar node and a photo.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
