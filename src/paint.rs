@@ -144,6 +144,26 @@ mod tests {
     }
 
     #[test]
+    fn metadata_does_not_survive_re_encoding() {
+        // A JPEG carrying an EXIF segment (APP1) with a GPS-like payload.
+        let img = RgbaImage::from_pixel(16, 16, Rgba([200, 10, 10, 255]));
+        let mut jpg = Cursor::new(Vec::new());
+        image::DynamicImage::ImageRgba8(img).into_rgb8().write_to(&mut jpg, ImageFormat::Jpeg).unwrap();
+        let jpg = jpg.into_inner();
+        let payload = b"Exif\0\0GPS 48.8584N 2.2945E secret-serial-123";
+        let mut with_exif = jpg[..2].to_vec();
+        with_exif.extend_from_slice(&[0xFF, 0xE1]);
+        with_exif.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        with_exif.extend_from_slice(payload);
+        with_exif.extend_from_slice(&jpg[2..]);
+        for path in ["frames/a.jpg", "frames/a.png"] {
+            let out = paint_frame(&with_exif, path, &[], [0; 3], 0, 1 << 20).unwrap();
+            assert!(!out.windows(6).any(|w| w == b"secret"), "{path}: metadata survived");
+            assert!(!out.windows(4).any(|w| w == b"Exif"), "{path}: EXIF survived");
+        }
+    }
+
+    #[test]
     fn pixelate_and_blur_destroy_detail() {
         // A checkerboard: every mode leaves no 1-px alternation inside the box.
         let mut img = RgbaImage::from_fn(64, 64, |x, y| if (x + y) % 2 == 0 { Rgba([0, 0, 0, 255]) } else { Rgba([255, 255, 255, 255]) });

@@ -459,11 +459,18 @@ impl Engine {
             let t = Instant::now();
             // With a UI tree, only where ink lies that no checked node vouches for; without,
             // the whole frame.
+            // Windows whose app masks all text are searched whole, vouched or not.
+            let mask_all = |app: &str| {
+                let app = app.to_lowercase();
+                sc.mask_all_text_apps.iter().any(|a| app.contains(&a.to_lowercase()))
+            };
             let regions = if vouchers.is_empty() {
                 td.detect(&img)
             } else {
                 let text_vouchers: Vec<_> = vouchers.iter().copied().filter(|v| v.h() <= 120).collect();
-                td.detect_areas(&img, &localize::unvouched_areas(&img, &text_vouchers, 32, 6))
+                let mut areas = localize::unvouched_areas(&img, &text_vouchers, 32, 6);
+                areas.extend(windows.iter().zip(&in_scope).filter(|(w, ok)| **ok && mask_all(&w.app)).map(|(w, _)| w.bounds));
+                td.detect_areas(&img, &areas)
             }
             .map_err(|_| FrameError::Drop(DropReason::ModelFailed))?;
             stats.text_ms = ms(t);
@@ -473,11 +480,8 @@ impl Engine {
                 if window.is_some_and(|w| !in_scope[w]) {
                     continue; // blanked whole already
                 }
-                let mask_all = window.is_some_and(|w| {
-                    let app = windows[w].app.to_lowercase();
-                    sc.mask_all_text_apps.iter().any(|a| app.contains(&a.to_lowercase()))
-                });
-                if mask_all || localize::coverage(&r.core, &vouchers, 8) < sc.text_coverage {
+                let masked = window.is_some_and(|w| mask_all(&windows[w].app));
+                if masked || localize::coverage(&r.core, &vouchers, 8) < sc.text_coverage {
                     stats.text_regions += 1;
                     boxes.push(PaintBox { rect: r.rect, why: PaintReason::TextRegion });
                 }

@@ -102,3 +102,27 @@ fn missing_runtime_is_a_clear_error() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn mask_all_text_apps_paint_vouched_text_too() {
+    // The full-HD sample frame with its UI nodes, in a window of an app whose text is all
+    // masked: even "Project status: on track", vouched by its node, is painted.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(input.join("frames")).unwrap();
+    std::fs::copy(root().join("testdata/sample/frames/000091.png"), input.join("frames/000091.png")).unwrap();
+    let line = std::fs::read_to_string(root().join("testdata/sample/events.jsonl"))
+        .unwrap()
+        .lines()
+        .find(|l| l.contains("000091.png"))
+        .unwrap()
+        .replace(r#""app":"chrome","title":"Status""#, r#""app":"Citrix Workspace","title":"Status""#);
+    std::fs::write(input.join("events.jsonl"), format!("{line}\n")).unwrap();
+    let policy = veil::Policy::from_toml("[screenshots]\nmask_all_text_apps = [\"citrix\"]").unwrap();
+    let out = dir.path().join("out");
+    veil::Engine::new(policy).unwrap().redact_archive(&input, &out, &Default::default()).unwrap();
+    let img = image::open(out.join("frames/000091.png")).unwrap().into_rgba8();
+    // Inside the ink of "Project status: on track" (drawn at 60,120 in 14 px).
+    let painted = (65..150).filter(|&x| img.get_pixel(x, 128).0 == [0, 0, 0, 255]).count();
+    assert!(painted > 80, "vouched text in a mask-all window left readable ({painted} px painted)");
+}
