@@ -1,0 +1,97 @@
+//! Workloads shared by the criterion benches (`benches/*.rs`) and the budget check
+//! (`tests/budgets.rs`), so both measure the same thing.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use image::{Rgba, RgbaImage};
+use veil::capture::parse_line;
+use veil::pipeline::{FrameIo, Record};
+
+pub const SHORT: &str = "Jane Doe <jane.doe@example.com>";
+
+/// ~512 BERT tokens of mixed prose, log lines and PII.
+pub fn long_text() -> String {
+    let para = "Hi team, the deploy failed again last night. Logs: connection to 10.0.4.17 refused, retry in 30s. \
+        Please call me on +1 415-555-2671 or mail ops-oncall@example.com. The card ending 4111 1111 1111 1111 was charged twice; \
+        refund to GB82 WEST 1234 5698 7654 32. export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE and keep the rest as is. ";
+    para.repeat(5)
+}
+
+/// `n` key events typing mail text with PII into one element.
+pub fn keystrokes(n: usize) -> Vec<Record> {
+    let text = "mail jane.doe@example.com about invoice 4711, then call +44 20 7946 0018. ";
+    text.chars()
+        .cycle()
+        .take(n)
+        .enumerate()
+        .map(|(i, c)| {
+            let line = serde_json::json!({"seq": i + 1, "ts": 1000 + i, "kind": "key", "key": c.to_string(), "text": c.to_string(),
+                "target": {"app": "mail", "element": "body"}});
+            Record::Event { line: i + 1, parsed: parse_line(line.to_string().as_bytes()).unwrap() }
+        })
+        .collect()
+}
+
+/// `n` text events (UI strings, some with PII).
+pub fn text_events(n: usize) -> Vec<Record> {
+    (0..n)
+        .map(|i| {
+            let text = if i % 5 == 0 { format!("Reply to user{i}@example.com") } else { format!("Quarterly planning item {i}") };
+            let line = serde_json::json!({"seq": i + 1, "ts": 1000 + i, "kind": "text", "source": "accessibility", "text": text});
+            Record::Event { line: i + 1, parsed: parse_line(line.to_string().as_bytes()).unwrap() }
+        })
+        .collect()
+}
+
+/// Frames held in memory; written frames are only counted.
+pub struct MemFrames(pub HashMap<String, Vec<u8>>, pub Mutex<usize>);
+
+impl FrameIo for MemFrames {
+    fn read(&self, p: &str) -> Option<Vec<u8>> {
+        self.0.get(p).cloned()
+    }
+    fn write(&self, _: &str, b: Vec<u8>) -> veil::Result<()> {
+        *self.1.lock().unwrap() += b.len();
+        Ok(())
+    }
+}
+
+/// A 1920x1080 page: 60 text nodes (every tenth with an email) over text-like strokes, a 64 px
+/// avatar node and a photo. Returns the frames and the screenshot event line, with and
+/// without its UI tree.
+pub fn frame() -> (MemFrames, String, String) {
+    let mut img = RgbaImage::from_pixel(1920, 1080, Rgba([250, 250, 250, 255]));
+    let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/faces/astronaut.png")).unwrap().into_rgba8();
+    let small = image::imageops::resize(&photo, 200, 200, image::imageops::FilterType::Triangle);
+    image::imageops::replace(&mut img, &small, 1500, 600);
+    let avatar = image::imageops::resize(&photo, 64, 64, image::imageops::FilterType::Triangle);
+    image::imageops::replace(&mut img, &avatar, 40, 40);
+    let mut nodes = Vec::new();
+    for i in 0..60u32 {
+        let (x, y) = (120 + (i % 3) * 560, 40 + (i / 3) * 48);
+        for k in 0..24 {
+            for yy in 0..14 {
+                for xx in 0..8 {
+                    if (xx + yy + k) % 3 != 0 {
+                        img.put_pixel(x + k * 11 + xx, y + 4 + yy, Rgba([30, 30, 30, 255]));
+                    }
+                }
+            }
+        }
+        let text = if i % 10 == 0 { format!("Contact jane{i}@example.com") } else { format!("Quarterly planning item {i}") };
+        nodes.push(serde_json::json!({"id": format!("n{i}"), "role": "text", "text": text, "bounds": [x, y, 270, 22]}));
+    }
+    nodes.push(serde_json::json!({"id": "av", "role": "image", "text": "", "bounds": [40, 40, 64, 64]}));
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    let with_tree = serde_json::json!({"seq": 1, "ts": 1, "kind": "screenshot", "image": "frames/f.png", "app": "chrome", "nodes": nodes});
+    let bare = serde_json::json!({"seq": 1, "ts": 1, "kind": "screenshot", "image": "frames/f.png", "app": "rdp"});
+    (MemFrames(HashMap::from([("frames/f.png".to_string(), png.into_inner())]), Mutex::new(0)), with_tree.to_string(), bare.to_string())
+}
+
+/// One record from an event line.
+pub fn record(line: &str) -> Record {
+    Record::Event { line: 1, parsed: parse_line(line.as_bytes()).unwrap() }
+}

@@ -1,0 +1,94 @@
+//! Latency budgets, checked in quick mode on every test run (CI included).
+//!
+//! Each workload of `benches/common` is measured for a few dozen samples; its median and p95
+//! are compared with `benches/budgets.toml`. Machines differ and are noisy, so: budgets carry
+//! headroom over the reference measurements; they are scaled up by how much slower this
+//! machine runs a fixed calibration workload than the reference machine did (never scaled
+//! down); and a budget only fails when broken by more than the file's `tolerance` factor.
+//! `cargo bench` gives the precise figures; this catches regressions of 2x and more.
+
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use std::time::Instant;
+
+use sha2::Digest;
+use veil::{Engine, Policy};
+
+fn stats(mut v: Vec<f64>) -> (f64, f64) {
+    v.sort_by(f64::total_cmp);
+    let p = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    (p(0.5), p(0.95))
+}
+
+/// Times `f` `samples` times (after one warm-up); returns per-unit (median, p95) in µs.
+fn measure(samples: usize, units: f64, mut f: impl FnMut()) -> (f64, f64) {
+    f();
+    stats((0..samples).map(|_| {
+        let t = Instant::now();
+        f();
+        t.elapsed().as_secs_f64() * 1e6 / units
+    }).collect())
+}
+
+fn calibration_ms() -> f64 {
+    let data = vec![7u8; 4 << 20];
+    let (median, _) = measure(7, 1.0, || {
+        std::hint::black_box(sha2::Sha256::digest(std::hint::black_box(&data)));
+    });
+    median / 1e3
+}
+
+#[test]
+fn latency_budgets() {
+    let budgets: toml::Table = toml::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/budgets.toml")).unwrap()).unwrap();
+    let tolerance = budgets["tolerance"].as_float().expect("tolerance is a float");
+    let reference = budgets["calibration_ms"].as_float().expect("calibration_ms is a float");
+    let cal = calibration_ms();
+    let scale = (cal / reference).max(1.0);
+    println!("calibration {cal:.2} ms (reference {reference:.2} ms): budgets x{scale:.2}, failing beyond x{tolerance}");
+
+    let engine = Engine::new(Policy::default()).unwrap();
+    let regex_only = Engine::new(Policy::from_toml("[models]\nfaces = false\ntext_regions = false").unwrap()).unwrap();
+    let faces_only = Engine::new(Policy::from_toml("[models]\ntext_regions = false").unwrap()).unwrap();
+    let no_frames = common::MemFrames(Default::default(), Default::default());
+    let (frames, with_tree, bare) = common::frame();
+    let long = common::long_text();
+    let frame_run = |e: &Engine, line: &str| {
+        e.redact_batch(vec![common::record(line)], &frames, &|_| {}).unwrap();
+    };
+
+    let mut results: Vec<(&str, (f64, f64))> = vec![
+        ("short_ui_string", measure(300, 20.0, || (0..20).for_each(|_| drop(std::hint::black_box(engine.redact_text(common::SHORT)))))),
+        ("text_512_tokens", measure(50, 1.0, || drop(std::hint::black_box(engine.redact_text(&long))))),
+    ];
+    results.push(("keystroke_per_key", {
+        let mut batches: Vec<_> = (0..11).map(|_| common::keystrokes(2000)).collect();
+        measure(10, 2000.0, || drop(engine.redact_batch(batches.pop().unwrap(), &no_frames, &|_| {}).unwrap()))
+    }));
+    results.push(("text_event_throughput", {
+        let mut batches: Vec<_> = (0..4).map(|_| common::text_events(20_000)).collect();
+        measure(3, 20_000.0, || drop(engine.redact_batch(batches.pop().unwrap(), &no_frames, &|_| {}).unwrap()))
+    }));
+    results.push(("frame_ui_tree_only", measure(9, 1.0, || frame_run(&regex_only, &with_tree))));
+    results.push(("frame_ui_tree_faces", measure(9, 1.0, || frame_run(&faces_only, &with_tree))));
+    results.push(("frame_ui_tree_faces_text", measure(9, 1.0, || frame_run(&engine, &with_tree))));
+    results.push(("frame_no_ui_tree_faces_text", measure(5, 1.0, || frame_run(&engine, &bare))));
+
+    let mut broken = Vec::new();
+    println!("| workload | median µs | budget | p95 µs | budget |\n|---|---|---|---|---|");
+    for (name, (median, p95)) in &results {
+        let b = budgets[*name].as_table().unwrap_or_else(|| panic!("no budget for {name}"));
+        let num = |k: &str| b[k].as_float().or_else(|| b[k].as_integer().map(|i| i as f64)).unwrap_or_else(|| panic!("{name}.{k} is not a number"));
+        let bm = num("median_us") * scale;
+        let bp = num("p95_us") * scale;
+        println!("| {name} | {median:.1} | {bm:.1} | {p95:.1} | {bp:.1} |");
+        if *median > bm * tolerance {
+            broken.push(format!("{name}: median {median:.1} µs > {bm:.1} x {tolerance}"));
+        }
+        if *p95 > bp * tolerance {
+            broken.push(format!("{name}: p95 {p95:.1} µs > {bp:.1} x {tolerance}"));
+        }
+    }
+    assert!(broken.is_empty(), "latency budgets broken:\n{}", broken.join("\n"));
+}
