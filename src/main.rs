@@ -1,6 +1,6 @@
 //! `veil`: the command-line front end. `veil redact IN -o OUT` redacts a capture archive;
-//! `veil text` redacts lines of text; `veil policy` prints the default policy; `veil rules`
-//! lists the detection rules.
+//! `veil text` redacts lines of text; `veil detect` reports findings for JSON lines (for
+//! evaluations); `veil policy` prints the default policy; `veil rules` lists the rules.
 //!
 //! Exit codes: 0 done; 2 usage; 3 input unreadable; 4 policy invalid; 5 output not writable;
 //! 6 `--strict` and something was dropped; 7 a model or ONNX Runtime missing.
@@ -52,6 +52,12 @@ enum Cmd {
         #[arg(short, long)]
         policy: Option<PathBuf>,
         text: Vec<String>,
+    },
+    /// Detect only: JSON lines `{"text": ...}` on standard input; for each, a line
+    /// `{"findings": [{"entity", "detector", "start", "end"}]}` (character offsets, no values).
+    Detect {
+        #[arg(short, long)]
+        policy: Option<PathBuf>,
     },
     /// Print the built-in policy (a starting point for your own).
     Policy,
@@ -128,6 +134,30 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 }
             } else {
                 text.iter().for_each(|t| emit(t));
+            }
+            Ok(0)
+        }
+        Cmd::Detect { policy } => {
+            let engine = engine(policy.as_ref())?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            for line in std::io::stdin().lock().split(b'\n') {
+                let Ok(line) = line else { break };
+                let text = serde_json::from_slice::<serde_json::Value>(&line).ok().and_then(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_owned));
+                let reply = match text {
+                    Some(t) => {
+                        let findings: Vec<serde_json::Value> = engine
+                            .detect(&t)
+                            .iter()
+                            .map(|f| {
+                                serde_json::json!({"entity": f.entity, "detector": f.detector,
+                                    "start": t[..f.start].chars().count(), "end": t[..f.end].chars().count()})
+                            })
+                            .collect();
+                        serde_json::json!({ "findings": findings })
+                    }
+                    None => serde_json::json!({"error": "expected a JSON object with a \"text\" string"}),
+                };
+                let _ = writeln!(out, "{reply}");
             }
             Ok(0)
         }
