@@ -1,5 +1,8 @@
 //! Splits a 1920x1080 frame's image work into stages (decode, resize+tensor, model, encode)
 //! to see what dominates. `cargo run --release --example frame_profile`.
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 use std::time::Instant;
 
 use image::RgbaImage;
@@ -35,24 +38,8 @@ fn main() {
     println!("tensor 960      {:7.2} ms", time(9, || { bgr_tensor(&img, w, h, |_, v| v as f32); }));
     println!("faces 640 total {:7.2} ms", time(9, || { faces.detect(&img).unwrap(); }));
     println!("text 960 total  {:7.2} ms", time(9, || { text.detect(&img).unwrap(); }));
-    let ui = ui_frame();
+    let (frames, _, _) = common::frame();
+    let ui = veil::paint::decode(&frames.0["frames/f.png"], 1 << 30).expect("bench frame decodes");
     println!("text 960 on UI  {:7.2} ms ({} regions)", time(9, || { text.detect(&ui).unwrap(); }), text.detect(&ui).unwrap().len());
 }
 
-/// A UI-like frame: many short text bars, as benches/frame.rs draws.
-fn ui_frame() -> RgbaImage {
-    let mut img = RgbaImage::from_pixel(1920, 1080, image::Rgba([250, 250, 250, 255]));
-    for i in 0..60u32 {
-        let (x, y) = (120 + (i % 3) * 560, 40 + (i / 3) * 48);
-        for k in 0..24 {
-            for yy in 0..14 {
-                for xx in 0..8 {
-                    if (xx + yy + k) % 3 != 0 {
-                        img.put_pixel(x + k * 11 + xx, y + 4 + yy, image::Rgba([30, 30, 30, 255]));
-                    }
-                }
-            }
-        }
-    }
-    img
-}

@@ -284,13 +284,17 @@ mod tests {
         Key { key: k.into(), text: (k.chars().count() == 1).then(|| k.to_string()), mods: vec![], target: None }
     }
 
-    fn run(keys: &[Key], action: Action) -> (KeyPlan, Vec<u64>) {
+    fn detector() -> impl Fn(&str) -> Vec<Finding> {
         let rules = RuleSet::builtin(&RuleConfig::default()).unwrap();
-        let detect = |t: &str| {
+        move |t: &str| {
             let mut v = Vec::new();
             rules.detect(t, &mut v);
             resolve(v)
-        };
+        }
+    }
+
+    fn run(keys: &[Key], action: Action) -> (KeyPlan, Vec<u64>) {
+        let detect = detector();
         let inputs: Vec<KeyInput> = keys.iter().enumerate().map(|(i, k)| KeyInput { seq: i as u64, key: k, group: "g".into(), secure: false }).collect();
         let p = Pseudonymizer::new(b"k".to_vec());
         let plan = plan(&inputs, &detect, &|_| &action, &p);
@@ -362,12 +366,7 @@ mod tests {
         let mut copy = key("c");
         copy.mods = vec![Mod::Ctrl];
         assert!(typed(&copy).is_none());
-        let rules = RuleSet::builtin(&RuleConfig::default()).unwrap();
-        let detect = |t: &str| {
-            let mut v = Vec::new();
-            rules.detect(t, &mut v);
-            resolve(v)
-        };
+        let detect = detector();
         let keys = [key("h"), key("i"), key("Enter")];
         let inputs: Vec<KeyInput> = keys.iter().enumerate().map(|(i, k)| KeyInput { seq: i as u64, key: k, group: "g".into(), secure: true }).collect();
         let plan = plan(&inputs, &detect, &|_| &Action::Tag, &Pseudonymizer::new(b"k".to_vec()));
