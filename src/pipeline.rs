@@ -45,6 +45,12 @@ pub trait FrameIo: Sync {
     fn write(&self, path: &str, bytes: Vec<u8>) -> Result<()>;
 }
 
+// The engine is shared across threads by design: make that a compile-time fact.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<Engine>();
+};
+
 /// The redaction engine. Build once, share across threads.
 pub struct Engine {
     policy: Policy,
@@ -195,6 +201,7 @@ impl Engine {
         let t = Instant::now();
         let frame_time = Mutex::new((0.0f64, 0.0f64, 0.0f64));
         slots.par_iter_mut().try_for_each(|slot| -> Result<()> {
+            progress(1);
             let Some(ev) = slot.event.as_mut() else { return Ok(()) };
             let findings = &mut slot.report.findings;
             match &mut ev.body {
@@ -230,7 +237,6 @@ impl Engine {
                 }
                 Body::Key(_) | Body::Mouse(_) | Body::Control(_) => {}
             }
-            progress(1);
             Ok(())
         })?;
         report.timings.text_ms = ms(t);
