@@ -62,6 +62,11 @@ const VENDOR: &[(&str, &str, &[&str])] = &[
     ("facebook_token", r"(?-u)\bEAA[MC][A-Za-z0-9]{100,}", &["EAAM", "EAAC"]),
     ("discord_webhook", r"(?-u)discord(?:app)?\.com/api/webhooks/[0-9]+/[A-Za-z0-9_\-]{60,}", &["/api/webhooks/"]),
     ("cloudflare_origin_ca", r"(?-u)\bv1\.0-[a-f0-9]{24}-[a-f0-9]{146}\b", &["v1.0-"]),
+    ("sidekiq_credential", r"(?i)BUNDLE_(?:ENTERPRISE|GEMS)__CONTRIBSYS__COM[A-Z_]*[\x22']?\s*(?:[:=,]|:=)\s*[\x22']?[a-f0-9]{8}:[a-f0-9]{8}", &["CONTRIBSYS"]),
+    ("sourcegraph_token", r"(?-u)\bsgp_(?:[a-fA-F0-9]{16}|local)_[a-fA-F0-9]{40}\b", &["sgp_"]),
+    ("adobe_client_secret", r"(?-u)\bp8e-[a-zA-Z0-9]{32}\b", &["p8e-"]),
+    ("intra42_client_secret", r"(?-u)\bs-s4t2(?:ud|af)-[a-f0-9]{64}\b", &["s-s4t2"]),
+    ("facebook_app_token", r"(?-u)\b[0-9]{15,16}(?:\||%7[Cc])[A-Za-z0-9\-_]{27}\b", &["|", "%7C", "%7c"]),
     ("private_key_pem", r"(?s)-----BEGIN[ A-Z0-9_\-]{0,40}PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END[ A-Z0-9_\-]{0,40}PRIVATE KEY(?: BLOCK)?-----|\z)", &["PRIVATE KEY"]),
     ("putty_private_key", r"(?s)PuTTY-User-Key-File-[0-9]:.*?(?:Private-MAC: [a-f0-9]+|\z)", &["PuTTY-User-Key-File"]),
 ];
@@ -149,14 +154,39 @@ pub fn rules() -> Vec<Rule> {
             .group(1)
             .check(check(|v| validate::char_classes(v) >= 2)),
     );
+    // `curl -u user:pass`, `--user user:'pass'`, `-u "user:"`, also on `\`-continued lines.
     rules.push(
         Rule::new(
             "curl_user",
             Password,
-            r#"(?-u:\b)curl(?-u:\b)[^\n]*?\s(?:-u|--user)[ =]?['"]?([^\s'":]+:[^\s'"]+)"#,
+            r#"(?-u:\b)curl(?-u:\b)(?:[^\n]|\\\n){0,600}?\s(?:-u|--user)(?:[ =]\s*|)(?:"([^"\n]+)"|'([^'\n]+)'|([^\s'"]+:(?:'[^'\n]*'|"[^"\n]*"|[^\s'"]*)))"#,
             Needs::Literals(&["curl"]),
         )
-        .group(1),
+        .group(1)
+        .check(check(|v| v.trim_matches(|c| c == '\'' || c == '"').len() >= 3)),
+    );
+    // Secrets handed to a call as (name, value): `setProperty("API_TOKEN", "...")`,
+    // `os.environ.setdefault('DB_PASSWORD', '...')`.
+    rules.push(
+        Rule::new(
+            "secret_argument",
+            Secret,
+            r#"(?i)["'][a-z0-9_.\-]{0,60}(?:token|secret|api_?key|apikey|password|passwd|pwd|credential|auth)[a-z0-9_.\-]{0,30}["']\s*,\s*(?:"([^"\n]{6,400})"|'([^'\n]{6,400})')"#,
+            Needs::Literals(&["token", "secret", "key", "pass", "pwd", "credential", "auth"]),
+        )
+        .group(1)
+        .check(Some(value_check(6, true))),
+    );
+    // Config files with key/value attributes: `<add key="ClearTextPassword" value="..." />`.
+    rules.push(
+        Rule::new(
+            "secret_key_value_attribute",
+            Password,
+            r#"(?i)key\s*=\s*["'][^"'\n]{0,40}(?:password|passwd|secret|token|api_?key|apikey)["']\s+value\s*=\s*["']([^"'\n]{3,400})["']"#,
+            Needs::Literals(&["value"]),
+        )
+        .group(1)
+        .check(Some(value_check(3, false))),
     );
     // The key may sit inside an identifier (`dbPassword`, `asanaToken`, `ETSY_TOKEN`); the
     // operator may be `=`, `:`, `:=`, `::=`, `?=`, `.=`, `=>`, or Go's `var x string =`.
@@ -264,5 +294,13 @@ mod tests {
         assert_found("dbPassword: hunter22", Password, "hunter22");
         assert_none("token: refresh", Secret);
         assert_none("<token>placeholder</token>", Secret);
+        assert_found(r#"System.setProperty("KUCOIN_TOKEN", "650882da6d3b0b842b555885")"#, Secret, "650882da6d3b0b842b555885");
+        assert_found(r#"<add key="ClearTextPassword" value="TestSourcePassword" />"#, Password, "TestSourcePassword");
+        assert_found("curl --user kevin:'pRf7vG2h1L8nQkW9' -iX PATCH", Password, "pRf7vG2h1L8nQkW9");
+        assert_found("curl -k -X POST https://h/x \\\n  -d 'world' \\\n  -u developer:yqDVtkqPECriaLRi", Password, "developer:yqDVtkqPECriaLRi");
+        assert_found("export BUNDLE_ENTERPRISE__CONTRIBSYS__COM=cafebabe:deadbeef", Secret, "cafebabe:deadbeef");
+        assert_found("sgp_local_d7dfFD43cF2503B1da673EB560aAa3e80f16FA42", Secret, "sgp_local_");
+        assert_none(r#"log("token", "expired")"#, Secret);
+        assert_none(r#"<add key="PasswordPolicy" value="strict" />"#, Password);
     }
 }
