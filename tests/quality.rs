@@ -77,7 +77,7 @@ fn presidio_analyzer_cases() {
         s.fp += found.saturating_sub(expected);
     }
     table("Presidio recognizer cases (dev half)", &scores);
-    let floors = [("IBAN_CODE", 0.90, 0.90), ("IP_ADDRESS", 0.85, 0.85), ("CREDIT_CARD", 0.85, 0.85), ("MAC_ADDRESS", 0.9, 0.9), ("PHONE_NUMBER", 0.85, 0.9), ("EMAIL_ADDRESS", 0.75, 0.75), ("CRYPTO", 0.75, 0.75)];
+    let floors = [("IBAN_CODE", 0.90, 0.90), ("IP_ADDRESS", 0.95, 0.9), ("CREDIT_CARD", 0.85, 0.85), ("MAC_ADDRESS", 0.9, 0.9), ("PHONE_NUMBER", 0.85, 0.9), ("EMAIL_ADDRESS", 0.75, 0.75), ("CRYPTO", 0.75, 0.75)];
     // US_SSN is left out on purpose: its three cases here are unlabelled bare/space/dot digit
     // runs, which the engine takes only next to an SSN label (see finance.rs).
     for (e, p, r) in floors {

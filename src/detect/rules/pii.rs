@@ -196,14 +196,16 @@ fn ipv6(c: &Candidate) -> Option<(usize, usize)> {
     let v = c.value();
     let before = c.before(1).bytes().next();
     let after = c.after(1).bytes().next();
+    // Not inside a longer token (`std::vec`, `a::b`), nor cut short before a dotted quad.
     let word = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b':' || b == b'_');
-    if word(before) || word(after) || v.len() < 6 || !v.bytes().any(|b| b.is_ascii_digit()) {
+    if word(before) || word(after) || after == Some(b'.') {
         return None;
     }
-    let ip: Ipv6Addr = v.parse().ok()?;
-    // Time-like "12:30:45" does not parse; reject the trivial "::1"-only loopbacks? no: they
-    // are addresses, but carry no person; keep loopback and unspecified out of findings.
-    (!ip.is_loopback() && !ip.is_unspecified()).then_some((c.start, c.end))
+    v.parse::<Ipv6Addr>().ok()?;
+    // The unspecified and loopback addresses alone (`::`, `::1`) count; other candidates need
+    // some length and a digit, so that scope operators and times do not.
+    let alone = v == "::" || v == "::1";
+    (alone || (v.len() >= 6 && v.bytes().any(|b| b.is_ascii_digit()))).then_some((c.start, c.end))
 }
 
 const MONTH: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?";
@@ -273,7 +275,10 @@ mod tests {
         assert_found("peer 2001:db8:85a3::8a2e:370:7334", IpAddress, "2001:db8:85a3::8a2e:370:7334");
         assert_found("fe80::1ff:fe23:4567:890a%eth0", IpAddress, "fe80::1ff:fe23:4567:890a");
         assert_none("999.1.1.1 and v1.2.3.4 and 1.3.6.1.4.1", IpAddress);
-        assert_none("at 12:30:45 and ::1 and std::vec", IpAddress);
+        assert_none("at 12:30:45 and std::vec and ::printf and a::b", IpAddress);
+        assert_found("src=:: dst=::1", IpAddress, "::1");
+        assert_found("route ::/0 default", IpAddress, "::");
+        assert_none("::ffff:192.168.1", IpAddress);
         assert_found("ether 00:1a:2b:3c:4d:5e", MacAddress, "00:1a:2b:3c:4d:5e");
         assert_found("mac 0a1b.2c3d.4e5f", MacAddress, "0a1b.2c3d.4e5f");
         assert_none("00:1a-2b:3c:4d:5e", MacAddress);
