@@ -21,6 +21,16 @@ fn bench(c: &mut Criterion) {
         g.bench_function(name, |b| b.iter(|| engine.redact_batch(vec![common::record(line)], &frames, &|_| {}).unwrap()));
     }
     g.finish();
+
+    // Frames/s: 8 full-HD frames with UI trees in one batch, rayon over the cores.
+    let engine = Engine::new(Policy::default()).unwrap();
+    let mut g = c.benchmark_group("frame_throughput");
+    g.sample_size(10);
+    g.throughput(criterion::Throughput::Elements(8));
+    g.bench_function("batch_of_8_ui_tree_faces_text", |b| {
+        b.iter_batched(|| common::frame_batch(&with_tree, 8), |recs| engine.redact_batch(recs, &frames, &|_| {}).unwrap(), criterion::BatchSize::LargeInput)
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -74,6 +74,10 @@ fn latency_budgets() {
     results.push(("frame_ui_tree_faces", measure(9, 1.0, || frame_run(&faces_only, &with_tree))));
     results.push(("frame_ui_tree_faces_text", measure(9, 1.0, || frame_run(&engine, &with_tree))));
     results.push(("frame_no_ui_tree_faces_text", measure(5, 1.0, || frame_run(&engine, &bare))));
+    results.push(("frame_throughput_per_frame", {
+        let mut batches: Vec<_> = (0..4).map(|_| common::frame_batch(&with_tree, 8)).collect();
+        measure(3, 8.0, || drop(engine.redact_batch(batches.pop().unwrap(), &frames, &|_| {}).unwrap()))
+    }));
 
     let mut broken = Vec::new();
     println!("| workload | median µs | budget | p95 µs | budget |\n|---|---|---|---|---|");

@@ -95,3 +95,14 @@ pub fn frame() -> (MemFrames, String, String) {
 pub fn record(line: &str) -> Record {
     Record::Event { line: 1, parsed: parse_line(line.as_bytes()).unwrap() }
 }
+
+/// `n` copies of a screenshot event (seq 1..=n): a batch for frames/s throughput.
+pub fn frame_batch(line: &str, n: usize) -> Vec<Record> {
+    (1..=n)
+        .map(|seq| {
+            let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+            v["seq"] = seq.into();
+            Record::Event { line: seq, parsed: parse_line(v.to_string().as_bytes()).unwrap() }
+        })
+        .collect()
+}

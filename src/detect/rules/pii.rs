@@ -49,7 +49,7 @@ pub fn rules(cfg: &RuleConfig) -> Vec<Rule> {
         Rule::new(
             "url_token_param",
             Entity::Secret,
-            r#"(?i)[?&#;](?:access_token|refresh_token|id_token|token|auth|authorization|api_?key|apikey|key|sig|signature|secret|client_secret|password|passwd|pwd|pass|code|session|session_?id|sessionid|sid|jwt|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential)=([^&\s#"'<>]{6,})"#,
+            r#"(?i)[?&#;](?:access_token|refresh_token|id_token|token|auth|authorization|api_?key|apikey|key|sig|signature|secret|client_secret|password|passwd|pwd|pass|code|session|session_?id|sessionid|sid|jwt|x-amz-signature|x-amz-credential|x-amz-security-token|x-goog-signature|x-goog-credential)=([^&;\s#"'<>]{6,})"#,
             Needs::Literals(&["="]),
         )
         .group(1),
@@ -294,6 +294,9 @@ mod tests {
         assert_found("https://s3.aws/o?X-Amz-Signature=9f8e7d6c5b4a39281706f5e4d3c2b1a0", Secret, "9f8e7d6c5b4a");
         assert_found("https://x.io/?q=1&v=Zq3kL9pX2mN8rT4wY7bC1dF6", Secret, "Zq3kL9pX2mN8rT4wY7bC1dF6");
         assert_none("https://example.com/search?q=hello+world&page=2", Secret);
+        // Parameters end at `;` too: the next key/value pair survives.
+        let t = "Server=tcp:db,1433;User Id=sa;Password=Sup3r$ecret;Encrypt=true";
+        assert!(found(t).iter().all(|(_, v)| !v.contains("Encrypt")), "{:?}", found(t));
         assert_none("https://example.com/path", Password);
     }
 
