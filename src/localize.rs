@@ -19,7 +19,6 @@ pub struct PaintBox {
 #[serde(rename_all = "snake_case")]
 pub enum PaintReason {
     NodeText,
-    LineText,
     LineSpan,
     SecureNode,
     OutOfScopeWindow,

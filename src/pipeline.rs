@@ -15,7 +15,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::capture::archive::{read_line_bounded, LineRead};
-use crate::capture::{parse_line, ArchiveReader, ArchiveWriter, Body, DropReason, Event, Meta, Parsed, Screenshot};
+use crate::capture::{parse_line, ArchiveReader, ArchiveWriter, Body, DropReason, Event, Parsed, Screenshot};
 use crate::detect::faces::FaceDetector;
 use crate::detect::image::ImageDetector;
 use crate::detect::rules::{RuleConfig, RuleSet};
@@ -745,6 +745,3 @@ impl RunOptions {
         }
     }
 }
-
-/// Meta is re-exported for clients writing archives.
-pub type ArchiveMeta = Meta;
