@@ -12,23 +12,17 @@ use crate::detect::Entity;
 use crate::error::{Error, Result};
 use crate::operators::Action;
 
-/// The policy file as written.
+/// The policy file, after merging over `policy/default.toml`: every key is present, and its
+/// default lives in that file alone (no second copy here that could drift).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyFile {
-    #[serde(default)]
     pub scope: ScopeFile,
-    #[serde(default)]
     pub actions: BTreeMap<String, ActionSpec>,
-    #[serde(default)]
     pub pseudonym: PseudonymFile,
-    #[serde(default)]
     pub detect: DetectFile,
-    #[serde(default)]
     pub screenshots: ScreenshotsFile,
-    #[serde(default)]
     pub limits: Limits,
-    #[serde(default)]
     pub models: ModelsFile,
 }
 
@@ -37,50 +31,19 @@ pub struct PolicyFile {
 #[serde(deny_unknown_fields)]
 pub struct ModelsFile {
     /// Detect faces in frames (CenterFace).
-    #[serde(default = "yes")]
     pub faces: bool,
     /// Detect text regions in frames (PP-OCRv4 det), painted where no checked UI node covers them.
-    #[serde(default = "yes")]
     pub text_regions: bool,
     /// Directory holding centerface.onnx and text_det.onnx; empty: the default (see README).
-    #[serde(default)]
     pub dir: String,
     /// Intra-op threads per model; 0: all cores.
-    #[serde(default)]
     pub threads: usize,
     /// Long side of the face model's input (smaller is faster, larger finds smaller faces).
-    #[serde(default = "default_face_side")]
     pub face_max_side: u32,
-    #[serde(default = "default_face_threshold")]
     pub face_threshold: f32,
     /// Pixel density of the text model: the long side a whole frame is scaled to (crops of
     /// unvouched areas keep the same density).
-    #[serde(default = "default_text_side")]
     pub text_max_side: u32,
-}
-
-fn default_face_side() -> u32 {
-    640
-}
-fn default_face_threshold() -> f32 {
-    0.5
-}
-fn default_text_side() -> u32 {
-    1280
-}
-
-impl Default for ModelsFile {
-    fn default() -> Self {
-        ModelsFile {
-            faces: true,
-            text_regions: true,
-            dir: String::new(),
-            threads: 0,
-            face_max_side: default_face_side(),
-            face_threshold: default_face_threshold(),
-            text_max_side: default_text_side(),
-        }
-    }
 }
 
 /// How pixels are painted.
@@ -93,19 +56,15 @@ pub enum PaintMode {
     Blur,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScopeFile {
     /// When non-empty, only these apps are in scope (case-insensitive substring of the app).
-    #[serde(default)]
     pub allow_apps: Vec<String>,
-    #[serde(default)]
     pub deny_apps: Vec<String>,
     /// Regexes (case-insensitive) over window titles.
-    #[serde(default)]
     pub deny_titles: Vec<String>,
     /// Regexes (case-insensitive) over window URLs.
-    #[serde(default)]
     pub deny_urls: Vec<String>,
 }
 
@@ -122,110 +81,47 @@ pub enum ActionSpec {
     },
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PseudonymFile {
     /// Name of an environment variable holding the key. Unset variable: a random key per run.
-    #[serde(default)]
     pub key_env: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DetectFile {
-    #[serde(default = "default_regions")]
     pub phone_regions: Vec<String>,
     /// Rule names to switch off (see `veil rules`).
-    #[serde(default)]
     pub disabled_rules: Vec<String>,
-}
-
-fn default_regions() -> Vec<String> {
-    crate::detect::rules::RuleConfig::default().phone_regions
-}
-
-impl Default for DetectFile {
-    fn default() -> Self {
-        DetectFile { phone_regions: default_regions(), disabled_rules: vec![] }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScreenshotsFile {
-    /// Frames without UI-tree nodes cannot be checked (no text-region detector yet): drop them.
-    #[serde(default = "yes")]
+    /// Without the text-region model, frames with no UI-tree nodes cannot be checked: drop them.
     pub require_nodes: bool,
     /// Fill colour for painted boxes.
-    #[serde(default)]
     pub fill: [u8; 3],
     /// Pixels added around every painted box.
-    #[serde(default = "default_padding")]
     pub padding: u32,
     /// How faces are painted: fill, pixelate or blur.
-    #[serde(default = "fill")]
     pub faces: PaintMode,
     /// How text (nodes, lines, text regions) is painted: fill or pixelate.
-    #[serde(default = "fill")]
     pub text: PaintMode,
     /// Apps whose windows have every detected text region painted, UI tree or not.
-    #[serde(default)]
     pub mask_all_text_apps: Vec<String>,
     /// A text region counts as checked when this share of it lies inside kept UI nodes.
-    #[serde(default = "default_coverage")]
     pub text_coverage: f32,
-}
-
-fn fill() -> PaintMode {
-    PaintMode::Fill
-}
-fn default_coverage() -> f32 {
-    0.7
-}
-
-fn yes() -> bool {
-    true
-}
-fn default_padding() -> u32 {
-    3
-}
-
-impl Default for ScreenshotsFile {
-    fn default() -> Self {
-        ScreenshotsFile {
-            require_nodes: true,
-            fill: [0, 0, 0],
-            padding: default_padding(),
-            faces: PaintMode::Fill,
-            text: PaintMode::Fill,
-            mask_all_text_apps: vec![],
-            text_coverage: default_coverage(),
-        }
-    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Longer `events.jsonl` lines are dropped (`line_too_long`).
-    #[serde(default = "default_max_line")]
     pub max_line_bytes: usize,
     /// Larger images are dropped (`image_too_large`).
-    #[serde(default = "default_max_pixels")]
     pub max_image_pixels: u64,
-}
-
-fn default_max_line() -> usize {
-    8 << 20
-}
-fn default_max_pixels() -> u64 {
-    64_000_000
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits { max_line_bytes: default_max_line(), max_image_pixels: default_max_pixels() }
-    }
 }
 
 /// The built-in policy text; `veil policy` prints it.
