@@ -466,10 +466,7 @@ impl Engine {
             // With a UI tree, only where ink lies that no checked node vouches for; without,
             // the whole frame.
             // Windows whose app masks all text are searched whole, vouched or not.
-            let mask_all = |app: &str| {
-                let app = app.to_lowercase();
-                sc.mask_all_text_apps.iter().any(|a| app.contains(&a.to_lowercase()))
-            };
+            let mask_all = |app: &str| self.policy.mask_all_text.matches(app);
             let regions = if vouchers.is_empty() {
                 td.detect(&img)
             } else {

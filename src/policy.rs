@@ -132,6 +132,8 @@ pub const DEFAULT_POLICY: &str = include_str!("../policy/default.toml");
 pub struct Policy {
     pub file: PolicyFile,
     pub scope: Scope,
+    /// `[screenshots] mask_all_text_apps`, compiled.
+    pub mask_all_text: AppList,
     actions: BTreeMap<Entity, Action>,
     default_action: Action,
 }
@@ -178,7 +180,8 @@ impl Policy {
         if !(0.0..=1.0).contains(&file.screenshots.text_coverage) {
             return Err(Error::Policy("[screenshots] text_coverage must lie in 0..1".into()));
         }
-        Ok(Policy { file, scope, actions, default_action })
+        let mask_all_text = AppList::new(&file.screenshots.mask_all_text_apps);
+        Ok(Policy { file, scope, mask_all_text, actions, default_action })
     }
 
     pub fn action(&self, e: Entity) -> &Action {
@@ -218,11 +221,31 @@ fn parse_action(name: &str, spec: &ActionSpec) -> Result<Action> {
     })
 }
 
+/// App names, matched case-insensitively by substring (`"1password"` matches `"1Password 7"`).
+/// Lowercased once, when the policy compiles.
+#[derive(Debug, Clone)]
+pub struct AppList(Vec<String>);
+
+impl AppList {
+    pub fn new(names: &[String]) -> AppList {
+        AppList(names.iter().map(|a| a.to_lowercase()).collect())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn matches(&self, app: &str) -> bool {
+        let app = app.to_lowercase();
+        self.0.iter().any(|x| app.contains(x.as_str()))
+    }
+}
+
 /// Compiled scope rules: which apps and windows may be captured at all.
 #[derive(Debug, Clone)]
 pub struct Scope {
-    allow_apps: Vec<String>,
-    deny_apps: Vec<String>,
+    allow_apps: AppList,
+    deny_apps: AppList,
     deny_titles: Vec<Regex>,
     deny_urls: Vec<Regex>,
 }
@@ -241,8 +264,8 @@ fn compile_patterns(what: &str, ps: &[String]) -> Result<Vec<Regex>> {
 impl Scope {
     fn compile(f: &ScopeFile) -> Result<Scope> {
         Ok(Scope {
-            allow_apps: f.allow_apps.iter().map(|a| a.to_lowercase()).collect(),
-            deny_apps: f.deny_apps.iter().map(|a| a.to_lowercase()).collect(),
+            allow_apps: AppList::new(&f.allow_apps),
+            deny_apps: AppList::new(&f.deny_apps),
             deny_titles: compile_patterns("deny_titles", &f.deny_titles)?,
             deny_urls: compile_patterns("deny_urls", &f.deny_urls)?,
         })
@@ -251,11 +274,10 @@ impl Scope {
     /// Is an app in scope? Unknown (`None`) apps are judged by the allowlist: with one, they
     /// are out.
     pub fn app_in_scope(&self, app: Option<&str>) -> bool {
-        let app = app.map(str::to_lowercase);
-        if !self.allow_apps.is_empty() && !app.as_deref().is_some_and(|a| self.allow_apps.iter().any(|x| a.contains(x.as_str()))) {
+        if !self.allow_apps.is_empty() && !app.is_some_and(|a| self.allow_apps.matches(a)) {
             return false;
         }
-        !app.as_deref().is_some_and(|a| self.deny_apps.iter().any(|x| a.contains(x.as_str())))
+        !app.is_some_and(|a| self.deny_apps.matches(a))
     }
 
     /// Is a window (app, title, url) in scope?
