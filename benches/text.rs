@@ -13,11 +13,11 @@ fn bench(c: &mut Criterion) {
     let engine = Engine::new(Policy::default()).unwrap();
     let no_frames = MemFrames(Default::default(), Default::default());
     let mut g = c.benchmark_group("text");
-    g.bench_function("short_ui_string", |b| b.iter(|| engine.redact_text(std::hint::black_box(SHORT))));
-    g.bench_function("short_ui_string_no_pii", |b| b.iter(|| engine.redact_text(std::hint::black_box("Meeting notes for Q3"))));
+    g.bench_function("short_ui_string", |b| b.iter(|| engine.redact_text(std::hint::black_box(SHORT)).unwrap()));
+    g.bench_function("short_ui_string_no_pii", |b| b.iter(|| engine.redact_text(std::hint::black_box("Meeting notes for Q3")).unwrap()));
     let long = long_text();
     g.throughput(Throughput::Bytes(long.len() as u64));
-    g.bench_function("text_512_tokens", |b| b.iter(|| engine.redact_text(std::hint::black_box(&long))));
+    g.bench_function("text_512_tokens", |b| b.iter(|| engine.redact_text(std::hint::black_box(&long)).unwrap()));
     g.finish();
 
     let mut g = c.benchmark_group("keys");

@@ -180,10 +180,11 @@ fn render(buf: &Buf) -> (String, Vec<(usize, u64)>) {
 }
 
 /// Plans rewrites for a capture's key events (in capture order). `detect` returns resolved
-/// findings for a text; `action_of` gives each entity's action.
+/// findings for a text (`None`: it could not be checked, so its keys are dropped);
+/// `action_of` gives each entity's action.
 pub fn plan<'a>(
     keys: &[KeyInput],
-    detect: &dyn Fn(&str) -> Vec<Finding>,
+    detect: &dyn Fn(&str) -> Option<Vec<Finding>>,
     action_of: &dyn Fn(Entity) -> &'a Action,
     pseudo: &Pseudonymizer,
 ) -> KeyPlan {
@@ -211,7 +212,14 @@ pub fn plan<'a>(
         deletions.extend(t.deletions);
         for buf in &texts {
             let (text, at) = render(buf);
-            for f in detect(&text) {
+            let Some(found) = detect(&text) else {
+                // Could not be checked (model failure): none of its typed keys leave.
+                at.iter().for_each(|&(_, seq)| {
+                    plan.rewrites.insert(seq, KeyRewrite::Drop(DropReason::ModelFailed));
+                });
+                continue;
+            };
+            for f in found {
                 let span: Vec<(usize, u64)> = at.iter().copied().filter(|(b, _)| *b >= f.start && *b < f.end).collect();
                 let mut seqs: Vec<u64> = span.iter().map(|(_, s)| *s).collect();
                 seqs.dedup();
@@ -284,12 +292,12 @@ mod tests {
         Key { key: k.into(), text: (k.chars().count() == 1).then(|| k.to_string()), mods: vec![], target: None }
     }
 
-    fn detector() -> impl Fn(&str) -> Vec<Finding> {
+    fn detector() -> impl Fn(&str) -> Option<Vec<Finding>> {
         let rules = RuleSet::builtin(&RuleConfig::default()).unwrap();
         move |t: &str| {
             let mut v = Vec::new();
             rules.detect(t, &mut v);
-            resolve(v)
+            Some(resolve(v))
         }
     }
 
@@ -305,6 +313,15 @@ mod tests {
 
     fn type_str(s: &str) -> Vec<Key> {
         s.chars().map(|c| key(&c.to_string())).collect()
+    }
+
+    #[test]
+    fn keys_of_text_that_could_not_be_checked_are_dropped() {
+        let keys = type_str("hello there");
+        let inputs: Vec<KeyInput> = keys.iter().enumerate().map(|(i, k)| KeyInput { seq: i as u64, key: k, group: "g".into(), secure: false }).collect();
+        let plan = plan(&inputs, &|_| None, &|_| &Action::Tag, &Pseudonymizer::new(b"k".to_vec()));
+        assert_eq!(plan.rewrites.len(), keys.len());
+        assert!(plan.rewrites.values().all(|r| matches!(r, KeyRewrite::Drop(DropReason::ModelFailed))));
     }
 
     #[test]

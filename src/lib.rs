@@ -3,7 +3,8 @@
 //! Rooms, in the order data flows through them:
 //! - [`capture`]: the format (typed events, fail-closed parser, archive IO);
 //! - [`policy`]: scope (apps/windows), per-entity actions, limits;
-//! - [`detect`]: detectors behind one [`detect::Detector`] seam (regex rules + validators);
+//! - [`detect`]: detectors: regex rules + validators behind the [`detect::Detector`] seam, the
+//!   NER model ([`detect::ner`]), faces and text regions behind [`detect::image::ImageDetector`];
 //! - [`keys`]: typed text rebuilt from key events, and key rewrites;
 //! - [`localize`]: findings on UI-tree nodes to boxes on frames;
 //! - [`operators`] (text) and [`paint`] (pixels): how a finding is replaced or painted;
@@ -12,7 +13,7 @@
 //!
 //! ```no_run
 //! let engine = veil::Engine::new(veil::Policy::default()).unwrap();
-//! let r = engine.redact_text("mail jane.doe@example.com");
+//! let r = engine.redact_text("mail jane.doe@example.com").unwrap();
 //! assert!(!r.text.contains("jane"));
 //! ```
 

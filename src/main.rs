@@ -120,8 +120,17 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Cmd::Text { policy, text } => {
             let engine = engine(policy.as_ref())?;
             let mut out = std::io::stdout().lock();
-            let mut emit = |line: &str| {
-                let _ = writeln!(out, "{}", engine.redact_text(line).text);
+            let mut failed = 0usize;
+            let mut emit = |line: &str| match engine.redact_text(line) {
+                Ok(r) => {
+                    let _ = writeln!(out, "{}", r.text);
+                }
+                Err(e) => {
+                    // Fail closed: an unchecked line is not printed (an empty line keeps the count).
+                    failed += 1;
+                    let _ = writeln!(out);
+                    eprintln!("veil: a line could not be checked and was left out: {e}");
+                }
             };
             if text.is_empty() {
                 for line in std::io::stdin().lock().lines() {
@@ -135,7 +144,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             } else {
                 text.iter().for_each(|t| emit(t));
             }
-            Ok(0)
+            Ok(if failed > 0 { 7 } else { 0 })
         }
         Cmd::Detect { policy } => {
             let engine = engine(policy.as_ref())?;
@@ -144,17 +153,19 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 let Ok(line) = line else { break };
                 let text = serde_json::from_slice::<serde_json::Value>(&line).ok().and_then(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_owned));
                 let reply = match text {
-                    Some(t) => {
-                        let findings: Vec<serde_json::Value> = engine
-                            .detect(&t)
-                            .iter()
-                            .map(|f| {
-                                serde_json::json!({"entity": f.entity, "detector": f.detector,
-                                    "start": t[..f.start].chars().count(), "end": t[..f.end].chars().count()})
-                            })
-                            .collect();
-                        serde_json::json!({ "findings": findings })
-                    }
+                    Some(t) => match engine.detect(&t) {
+                        Ok(found) => {
+                            let findings: Vec<serde_json::Value> = found
+                                .iter()
+                                .map(|f| {
+                                    serde_json::json!({"entity": f.entity, "detector": f.detector,
+                                        "start": t[..f.start].chars().count(), "end": t[..f.end].chars().count()})
+                                })
+                                .collect();
+                            serde_json::json!({ "findings": findings })
+                        }
+                        Err(e) => serde_json::json!({"error": e.to_string()}),
+                    },
                     None => serde_json::json!({"error": "expected a JSON object with a \"text\" string"}),
                 };
                 let _ = writeln!(out, "{reply}");

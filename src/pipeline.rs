@@ -8,6 +8,7 @@
 //! 3. keys: typed text rebuilt per target, PII found, key events rewritten;
 //! 4. text fields and frames, in parallel (rayon): detect, replace, paint, re-encode.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -18,6 +19,7 @@ use crate::capture::archive::{read_line_bounded, LineRead};
 use crate::capture::{parse_line, ArchiveReader, ArchiveWriter, Body, DropReason, Event, Parsed, Screenshot};
 use crate::detect::faces::FaceDetector;
 use crate::detect::image::ImageDetector;
+use crate::detect::ner::NerDetector;
 use crate::detect::rules::{RuleConfig, RuleSet};
 use crate::detect::text_regions::TextRegionDetector;
 use crate::detect::{resolve, Detector, Finding};
@@ -28,7 +30,7 @@ use crate::operators::{self, Pseudonymizer};
 use crate::paint;
 use crate::policy::{PaintMode, Policy};
 use crate::report::{EventReport, FindingReport, Report};
-use crate::runtime;
+use crate::runtime::{self, ModelError};
 
 /// One line of input, parsed or not.
 #[derive(Debug, Clone)]
@@ -57,6 +59,7 @@ pub struct Engine {
     rules: RuleSet,
     faces: Option<FaceDetector>,
     text_regions: Option<TextRegionDetector>,
+    ner: Option<NerDetector>,
     pseudo: Pseudonymizer,
     key_source: &'static str,
 }
@@ -102,7 +105,10 @@ impl Engine {
         let threads = if m.threads == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { m.threads };
         let faces = if m.faces { Some(FaceDetector::load(&dir.join("centerface.onnx"), threads, m.face_max_side, m.face_threshold)?) } else { None };
         let text_regions = if m.text_regions { Some(TextRegionDetector::load(&dir.join("text_det.onnx"), threads, m.text_max_side)?) } else { None };
-        Ok(Engine { policy, rules, faces, text_regions, pseudo, key_source })
+        // Short texts run best one thread per session, several sessions at once.
+        let pool = threads.min(4);
+        let ner = if m.ner { Some(NerDetector::load(&dir.join("ner.onnx"), &dir.join("ner_tokenizer.json"), pool, (threads / pool).max(1), m.ner_thresholds())?) } else { None };
+        Ok(Engine { policy, rules, faces, text_regions, ner, pseudo, key_source })
     }
 
     pub fn policy(&self) -> &Policy {
@@ -114,25 +120,75 @@ impl Engine {
         self.rules.names().collect()
     }
 
-    /// Resolved (disjoint, sorted) findings of every detector in `text`.
-    pub fn detect(&self, text: &str) -> Vec<Finding> {
-        let mut v = Vec::new();
-        self.rules.detect(text, &mut v);
-        resolve(v)
+    /// Is the NER model on?
+    pub fn has_ner(&self) -> bool {
+        self.ner.is_some()
+    }
+
+    /// Resolved (disjoint, sorted) findings of every detector in `text`. Fails only when the
+    /// NER model fails to run (then nothing about the text is known: drop it).
+    pub fn detect(&self, text: &str) -> Result<Vec<Finding>, ModelError> {
+        self.detect_with(text, Some(&NerCache::default()))
     }
 
     /// Detects and replaces per policy. Safe to call from any thread.
-    pub fn redact_text(&self, text: &str) -> Redacted {
-        let findings = self.detect(text);
+    pub fn redact_text(&self, text: &str) -> Result<Redacted, ModelError> {
+        self.redact_with(text, Some(&NerCache::default()))
+    }
+
+    /// `ner`: findings computed ahead (texts missing from it are run now); `None`: rules only.
+    fn detect_with(&self, text: &str, ner: Option<&NerCache>) -> Result<Vec<Finding>, ModelError> {
+        let mut v = Vec::new();
+        self.rules.detect(text, &mut v);
+        if let (Some(ner), Some(cache)) = (self.ner.as_ref().filter(|_| wants_ner(text)), ner) {
+            match cache.0.get(text) {
+                Some(found) => v.extend_from_slice(found),
+                None => v.extend(ner.detect_batch(&[text])?.into_iter().flatten()),
+            }
+        }
+        Ok(resolve(v))
+    }
+
+    fn redact_with(&self, text: &str, cache: Option<&NerCache>) -> Result<Redacted, ModelError> {
+        let findings = self.detect_with(text, cache)?;
         let text = operators::apply(text, &findings, |e| self.policy.action(e), &self.pseudo);
-        Redacted { text, findings }
+        Ok(Redacted { text, findings })
+    }
+
+    /// NER findings for every text field of a batch at once: deduplicated (UI text repeats
+    /// frame after frame) and run in batches of similar length. A failed run leaves the cache
+    /// empty; each field then tries alone and is dropped if that fails too.
+    fn ner_pass(&self, slots: &[Slot]) -> NerCache {
+        let Some(ner) = &self.ner else { return NerCache::default() };
+        let mut all: Vec<&str> = Vec::new();
+        for ev in slots.iter().filter_map(|s| s.event.as_ref()) {
+            match &ev.body {
+                Body::Window(w) => all.push(&w.title),
+                Body::Text(t) => all.push(&t.text),
+                Body::Screenshot(s) => {
+                    all.extend(s.windows.iter().flatten().map(|w| w.title.as_str()));
+                    for n in s.nodes.iter().flatten().filter(|n| !n.secure) {
+                        all.push(&n.text);
+                        all.extend(n.lines.iter().flatten().map(|l| l.text.as_str()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut seen = HashSet::new();
+        let texts: Vec<&str> = all.into_iter().filter(|t| wants_ner(t) && seen.insert(*t)).collect();
+        match ner.detect_batch(&texts) {
+            Ok(found) => NerCache(texts.into_iter().map(str::to_owned).zip(found).collect()),
+            Err(_) => NerCache::default(),
+        }
     }
 
     /// Redacts one field in place; returns the byte spans (in the original) of what was found.
-    fn redact_field(&self, text: &mut String, field: &str, out: &mut Vec<FindingReport>) -> Vec<(usize, usize)> {
-        let r = self.redact_text(text);
+    /// `cache`: as in `detect_with` (`None` for fields the NER model is not for: URLs).
+    fn redact_field(&self, text: &mut String, field: &str, out: &mut Vec<FindingReport>, cache: Option<&NerCache>) -> Result<Vec<(usize, usize)>, ModelError> {
+        let r = self.redact_with(text, cache)?;
         if r.findings.is_empty() {
-            return Vec::new();
+            return Ok(Vec::new());
         }
         for f in &r.findings {
             out.push(FindingReport {
@@ -146,7 +202,7 @@ impl Engine {
             });
         }
         *text = r.text;
-        r.findings.iter().map(|f| (f.start, f.end)).collect()
+        Ok(r.findings.iter().map(|f| (f.start, f.end)).collect())
     }
 
     /// Redacts a batch of parsed lines (in capture order). Frames are read and written
@@ -199,24 +255,32 @@ impl Engine {
         report.timings.keys_ms = ms(t);
 
         let t = Instant::now();
+        let cache = self.ner_pass(&slots);
+        let cache = Some(&cache);
+        report.timings.ner_ms = ms(t);
+
+        let t = Instant::now();
         let frame_time = Mutex::new((0.0f64, 0.0f64, 0.0f64));
         slots.par_iter_mut().try_for_each(|slot| -> Result<()> {
             progress(1);
             let Some(ev) = slot.event.as_mut() else { return Ok(()) };
             let findings = &mut slot.report.findings;
+            let checked = match &mut ev.body {
+                Body::Window(w) => self
+                    .redact_field(&mut w.title, "title", findings, cache)
+                    .and_then(|_| w.url.as_mut().map_or(Ok(Vec::new()), |u| self.redact_field(u, "url", findings, None))),
+                Body::Text(t) => self.redact_field(&mut t.text, "text", findings, cache),
+                _ => Ok(Vec::new()),
+            };
+            if checked.is_err() {
+                slot.drop(DropReason::ModelFailed);
+                return Ok(());
+            }
             match &mut ev.body {
-                Body::Window(w) => {
-                    self.redact_field(&mut w.title, "title", findings);
-                    if let Some(u) = w.url.as_mut() {
-                        self.redact_field(u, "url", findings);
-                    }
-                }
-                Body::Text(t) => {
-                    self.redact_field(&mut t.text, "text", findings);
-                }
+                Body::Window(_) | Body::Text(_) => {}
                 Body::Screenshot(s) => {
                     let tf = Instant::now();
-                    let painted = self.redact_screenshot(s, slot.focus_in_scope, findings, frames);
+                    let painted = self.redact_screenshot(s, slot.focus_in_scope, findings, frames, cache);
                     {
                         let mut t = frame_time.lock().expect("no panics while held");
                         t.0 += ms(tf);
@@ -340,7 +404,7 @@ impl Engine {
             inputs.push(KeyInput { seq: *seq, key: k, group, secure: t.is_some_and(|t| t.secure) });
             index.insert(*seq, i);
         }
-        let detect = |text: &str| self.detect(text);
+        let detect = |text: &str| self.detect(text).ok();
         let action_of = |e| self.policy.action(e);
         let plan = keys::plan(&inputs, &detect, &action_of, &self.pseudo);
         drop(inputs);
@@ -385,7 +449,15 @@ impl Engine {
     /// Redacts a screenshot: its windows' titles and its nodes' text; then paints its frame:
     /// out-of-scope windows, nodes and line spans holding findings, secure nodes, faces, and
     /// text regions no checked UI node vouches for.
-    fn redact_screenshot(&self, s: &mut Screenshot, focus_in_scope: bool, findings: &mut Vec<FindingReport>, frames: &dyn FrameIo) -> Result<FrameStats, FrameError> {
+    fn redact_screenshot(
+        &self,
+        s: &mut Screenshot,
+        focus_in_scope: bool,
+        findings: &mut Vec<FindingReport>,
+        frames: &dyn FrameIo,
+        cache: Option<&NerCache>,
+    ) -> Result<FrameStats, FrameError> {
+        let failed = |_: ModelError| FrameError::Drop(DropReason::ModelFailed);
         let scope = &self.policy.scope;
         let sc = &self.policy.file.screenshots;
         let mut boxes: Vec<PaintBox> = Vec::new();
@@ -403,7 +475,7 @@ impl Engine {
         let mut kept_windows = Vec::new();
         for (i, (mut w, ok)) in windows.clone().into_iter().zip(&in_scope).enumerate() {
             if *ok {
-                self.redact_field(&mut w.title, &format!("windows[{i}].title"), findings);
+                self.redact_field(&mut w.title, &format!("windows[{i}].title"), findings, cache).map_err(failed)?;
                 kept_windows.push(w);
             }
         }
@@ -419,12 +491,12 @@ impl Engine {
             if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
                 continue; // belongs to a blanked window: neither text nor box leaves
             }
-            let node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings);
+            let node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, cache).map_err(failed)?;
             let mut line_hits = 0;
             if let Some(lines) = n.lines.as_mut() {
                 for (j, l) in lines.iter_mut().enumerate() {
                     let original = l.text.clone();
-                    let spans = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings);
+                    let spans = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings, cache).map_err(failed)?;
                     for sp in &spans {
                         boxes.push(PaintBox { rect: localize::span_box(l.bounds, &original, *sp), why: PaintReason::LineSpan });
                     }
@@ -559,6 +631,15 @@ struct FrameStats {
 enum FrameError {
     Drop(DropReason),
     Io(Error),
+}
+
+/// NER findings computed ahead for a batch's text fields, by text.
+#[derive(Default)]
+struct NerCache(HashMap<String, Vec<Finding>>);
+
+/// Texts the NER model can find nothing in (no letter at all) are not run.
+fn wants_ner(text: &str) -> bool {
+    text.chars().any(char::is_alphabetic)
 }
 
 fn ms(t: Instant) -> f64 {

@@ -44,6 +44,19 @@ pub struct ModelsFile {
     /// Pixel density of the text model: the long side a whole frame is scaled to (crops of
     /// unvouched areas keep the same density).
     pub text_max_side: u32,
+    /// Find PERSON, LOCATION and ORGANIZATION in text with the NER model (ner.onnx). Off:
+    /// regex rules only, an explicit choice (never a fallback when the model is missing).
+    pub ner: bool,
+    /// Per entity, the model probability a token needs to count as part of that entity
+    /// (lower finds more, with more false hits).
+    pub ner_thresholds: BTreeMap<String, f32>,
+}
+
+impl ModelsFile {
+    /// `ner_thresholds` in the order of [`crate::detect::ner::ENTITIES`].
+    pub fn ner_thresholds(&self) -> [f32; 3] {
+        crate::detect::ner::ENTITIES.map(|e| self.ner_thresholds.get(e.name()).copied().unwrap_or(0.5))
+    }
 }
 
 /// How pixels are painted.
@@ -179,6 +192,14 @@ impl Policy {
         }
         if !(0.0..=1.0).contains(&file.screenshots.text_coverage) {
             return Err(Error::Policy("[screenshots] text_coverage must lie in 0..1".into()));
+        }
+        for (name, t) in &file.models.ner_thresholds {
+            if !crate::detect::ner::ENTITIES.iter().any(|e| e.name() == name) {
+                return Err(Error::Policy(format!("[models] ner_thresholds names {name:?}; the model finds PERSON, LOCATION and ORGANIZATION")));
+            }
+            if !(0.0..=1.0).contains(t) {
+                return Err(Error::Policy(format!("[models] ner_thresholds.{name} must lie in 0..1")));
+            }
         }
         let mask_all_text = AppList::new(&file.screenshots.mask_all_text_apps);
         Ok(Policy { file, scope, mask_all_text, actions, default_action })

@@ -66,6 +66,8 @@ pub struct Timings {
     pub read_parse_ms: f64,
     pub scope_ms: f64,
     pub keys_ms: f64,
+    /// The NER model over every distinct text field of the batch, before the fields are redacted.
+    pub ner_ms: f64,
     pub text_ms: f64,
     pub frames_ms: f64,
     /// Of frames_ms: face detection and text-region detection (summed over threads).

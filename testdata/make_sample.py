@@ -285,6 +285,15 @@ plant("pat.lee@example.org", "EMAIL_ADDRESS", "full-HD node")
 with open(os.path.join(HERE, "text_sizes.json"), "w") as f:
     json.dump({"image": "frames/000091.png", "lines": hd_sizes}, f, indent=1)
 
+# 13. Names, places and organisations (the NER model): a chat window and a chat message.
+plant("Priya Raman", "PERSON", "window title (NER)")
+ev("window", app="slack", title="Priya Raman (DM) - Slack", bounds=[0, 0, W, H])
+for v, e in [("Olusegun Adeyemi", "PERSON"), ("Brightwater Logistics", "ORGANIZATION"), ("14 Elm Grove, Leeds", "LOCATION")]:
+    plant(v, e, "chat text (NER)")
+ev("text", source="accessibility", text="Lunch with Olusegun Adeyemi from Brightwater Logistics at 14 Elm Grove, Leeds on Friday?", app="slack")
+ev("text", source="accessibility", text="Pull requests", app="slack")
+kept += ["(DM) - Slack", "Pull requests", "on Friday?"]
+
 # 12. Malformed lines: not JSON, unknown kind.
 lines = [json.dumps(e, separators=(",", ":")) for e in events]
 seq += 1
@@ -301,7 +310,7 @@ expected = {
     "drops": {"bad_json": 1, "unknown_kind": 1, "out_of_scope": 5 + len("vault-master-horse-staple"), "paused": 1,
               "forgotten": 2, "secure_input": len("hunter2pass") + 1, "missing_image": 1},
     "min_findings": {"EMAIL_ADDRESS": 3, "PHONE_NUMBER": 1, "CREDIT_CARD": 1, "IBAN_CODE": 1, "SECRET": 3, "PASSWORD": 1,
-                     "DATE_OF_BIRTH": 1, "US_SSN": 1},
+                     "DATE_OF_BIRTH": 1, "US_SSN": 1, "PERSON": 2, "LOCATION": 1},
     "unknown_fields": 1,
 }
 with open(os.path.join(HERE, "sample.expected.json"), "w") as f:

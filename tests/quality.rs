@@ -69,7 +69,7 @@ fn presidio_analyzer_cases() {
         let entity = Entity::from_name(et).unwrap();
         let text = v["text"].as_str().unwrap();
         let expected = v["expected_count"].as_u64().unwrap_or(0) as usize;
-        let found = engine.detect(text).iter().filter(|f| f.entity == entity).count();
+        let found = engine.detect(text).unwrap().iter().filter(|f| f.entity == entity).count();
         let s = scores.entry(et.to_string()).or_default();
         // Count per expected span, capped, so multi-entity cases weigh what they hold.
         s.tp += found.min(expected);
@@ -112,7 +112,7 @@ fn presidio_research_spans() {
                 (s["entity_type"].as_str().unwrap().to_string(), byte_at[st.min(byte_at.len() - 1)], byte_at[en.min(byte_at.len() - 1)])
             })
             .collect();
-        let found = engine.detect(text);
+        let found = engine.detect(text).unwrap();
         for e in ours {
             let g: Vec<_> = gold.iter().filter(|(t, _, _)| t == e).collect();
             let f: Vec<_> = found.iter().filter(|f| f.entity.name() == e).collect();
@@ -131,7 +131,7 @@ fn presidio_research_spans() {
     // The set holds no secrets: any SECRET/PASSWORD finding in it is a false positive.
     let false_secrets: usize = records
         .iter()
-        .map(|r| engine.detect(r["full_text"].as_str().unwrap()).iter().filter(|f| matches!(f.entity, Entity::Secret | Entity::Password)).count())
+        .map(|r| engine.detect(r["full_text"].as_str().unwrap()).unwrap().iter().filter(|f| matches!(f.entity, Entity::Secret | Entity::Password)).count())
         .sum();
     println!("false SECRET/PASSWORD findings in {} secret-free sentences: {false_secrets}", records.len());
     assert!(false_secrets <= 5, "{false_secrets} false secret findings in prose");
@@ -156,7 +156,7 @@ fn gitleaks_cases() {
     for line in std::fs::read_to_string(path).unwrap().lines() {
         let v: Value = serde_json::from_str(line).unwrap();
         let text = v["text"].as_str().unwrap();
-        let hit = engine.detect(text).iter().any(|f| matches!(f.entity, Entity::Secret | Entity::Password));
+        let hit = engine.detect(text).unwrap().iter().any(|f| matches!(f.entity, Entity::Secret | Entity::Password));
         if v["expect_secret"].as_bool().unwrap() {
             if hit { tp += 1 } else {
                 fn_ += 1;

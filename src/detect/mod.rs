@@ -1,12 +1,15 @@
 //! Detectors: what finds personal data and secrets in text.
 //!
 //! The seam is [`Detector`]: given a text, append [`Finding`]s (byte spans with an entity
-//! type). The regex rules ([`rules::RuleSet`]) are one detector; the NER model will be another.
+//! type). The regex rules ([`rules::RuleSet`]) are one detector; the NER model
+//! ([`ner::NerDetector`]) is the other, batch-first (many texts per model run) and fallible
+//! (a text it could not check is dropped by the pipeline, never passed through).
 //! [`resolve`] merges the findings of all detectors into disjoint spans, so that operators see
 //! each character at most once and the union of everything found is covered.
 
 pub mod faces;
 pub mod image;
+pub mod ner;
 pub mod rules;
 pub mod text_regions;
 pub mod validate;

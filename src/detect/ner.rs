@@ -1,0 +1,385 @@
+//! Names, places and organisations: a token classifier over MiniLM-L6 (`models/ner.onnx`,
+//! int8; `models/ner_tokenizer.json`), fine-tuned by `train/ner/` on synthetic data.
+//!
+//! Texts are tokenised with byte offsets (`tokenizers`), cut into windows of at most
+//! [`MAX_TOKENS`] tokens that overlap by [`OVERLAP`] (each token takes its probabilities from
+//! the window where it sits furthest from an edge), and run in batches of similar length.
+//! Token probabilities (softmax over `O`, `B-`/`I-` of each entity) are decoded into byte spans
+//! by [`decode`], the same rules as `train/ner/common.py`, whose figures are in MODELS.md.
+//!
+//! Sessions are loaded once and pooled (ORT's `run` needs exclusive access): batches go to a
+//! free session, so several threads infer at once.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rayon::prelude::*;
+use tokenizers::Tokenizer;
+
+use super::{Entity, Finding};
+use crate::runtime::{self, ModelError};
+
+/// Labels of the model's output, in order; checked against the model's `labels` metadata.
+pub const LABELS: [&str; 7] = ["O", "B-PERSON", "I-PERSON", "B-LOCATION", "I-LOCATION", "B-ORGANIZATION", "I-ORGANIZATION"];
+/// Entities in label order (`B-`/`I-` of entity `k` are labels `1 + 2k` and `2 + 2k`).
+pub const ENTITIES: [Entity; 3] = [Entity::Person, Entity::Location, Entity::Organization];
+/// Tokens per window, `[CLS]` and `[SEP]` included (the length the model was trained at).
+pub const MAX_TOKENS: usize = 128;
+/// Tokens shared by neighbouring windows.
+pub const OVERLAP: usize = 24;
+/// Padded tokens per inference run.
+const BATCH_TOKENS: usize = 2048;
+const CLS: i64 = 101;
+const SEP: i64 = 102;
+
+/// The NER model: tokenizer, pooled sessions, per-entity thresholds.
+pub struct NerDetector {
+    tokenizer: Tokenizer,
+    sessions: Vec<Mutex<ort::session::Session>>,
+    /// Minimum B+I probability for a token to belong to each entity of [`ENTITIES`].
+    pub thresholds: [f32; 3],
+}
+
+/// One window of one text: token ids, and which tokens of the text it decides.
+struct Window {
+    text: usize,
+    ids: Vec<i64>,
+    /// First token (index into the text's tokens) in the window.
+    first: usize,
+    /// Range of the text's tokens whose probabilities this window provides.
+    keep: (usize, usize),
+}
+
+struct Tokens {
+    ids: Vec<i64>,
+    offsets: Vec<(usize, usize)>,
+}
+
+impl NerDetector {
+    /// Loads the model and tokenizer: `pool` sessions of `threads` intra-op threads each.
+    pub fn load(model: &Path, tokenizer: &Path, pool: usize, threads: usize, thresholds: [f32; 3]) -> Result<Self, ModelError> {
+        let mut tok = Tokenizer::from_file(tokenizer).map_err(|e| ModelError::Load { path: tokenizer.to_owned(), reason: e.to_string() })?;
+        tok.with_truncation(None).map_err(|e| ModelError::Load { path: tokenizer.to_owned(), reason: e.to_string() })?;
+        tok.with_padding(None);
+        let mut sessions = Vec::new();
+        for _ in 0..pool.max(1) {
+            let s = runtime::session(model, threads)?;
+            let labels = s.metadata().ok().and_then(|m| m.custom("labels"));
+            if labels.as_deref() != Some(LABELS.join(",").as_str()) {
+                return Err(ModelError::Load { path: model.to_owned(), reason: format!("its labels are {labels:?}, the engine expects {}; rebuild it with `make ner-model`", LABELS.join(",")) });
+            }
+            sessions.push(Mutex::new(s));
+        }
+        let d = NerDetector { tokenizer: tok, sessions, thresholds };
+        // The first run allocates and plans: pay it at load, not on the first text.
+        d.detect_batch(&["warm up"])?;
+        Ok(d)
+    }
+
+    /// Findings for each text, in order.
+    pub fn detect_batch(&self, texts: &[&str]) -> Result<Vec<Vec<Finding>>, ModelError> {
+        let tokens: Vec<Tokens> = texts.iter().map(|t| self.tokenize(t)).collect::<Result<_, _>>()?;
+        let mut windows = Vec::new();
+        for (i, t) in tokens.iter().enumerate() {
+            windows_of(i, &t.ids, &mut windows);
+        }
+        // Similar lengths together: less padding.
+        windows.sort_by_key(|w| w.ids.len());
+        let mut batches: Vec<&[Window]> = Vec::new();
+        let mut rest = &windows[..];
+        while !rest.is_empty() {
+            let mut n = 1;
+            while n < rest.len() && (n + 1) * rest[n].ids.len() <= BATCH_TOKENS {
+                n += 1;
+            }
+            let (b, r) = rest.split_at(n);
+            batches.push(b);
+            rest = r;
+        }
+        let run = |b: &&[Window]| self.run(b);
+        let probs: Vec<Vec<Vec<[f32; 7]>>> =
+            if batches.len() > 1 { batches.par_iter().map(run).collect::<Result<_, _>>()? } else { batches.iter().map(run).collect::<Result<_, _>>()? };
+        let mut per_text: Vec<Vec<[f32; 7]>> = tokens.iter().map(|t| vec![[0.0; 7]; t.ids.len()]).collect();
+        for (b, p) in batches.iter().zip(probs) {
+            for (w, wp) in b.iter().zip(p) {
+                for tok in w.keep.0..w.keep.1 {
+                    // +1: the window's [CLS]
+                    per_text[w.text][tok] = wp[tok - w.first + 1];
+                }
+            }
+        }
+        Ok(texts.iter().zip(&tokens).zip(&per_text).map(|((text, t), p)| decode(text, &t.offsets, p, &self.thresholds)).collect())
+    }
+
+    fn tokenize(&self, text: &str) -> Result<Tokens, ModelError> {
+        let enc = self.tokenizer.encode(text, false).map_err(|e| ModelError::Run(format!("tokenizer: {e}")))?;
+        Ok(Tokens { ids: enc.get_ids().iter().map(|&i| i as i64).collect(), offsets: enc.get_offsets().to_vec() })
+    }
+
+    /// Runs one batch; per window, per position (with [CLS] and [SEP]), the label probabilities.
+    fn run(&self, batch: &[Window]) -> Result<Vec<Vec<[f32; 7]>>, ModelError> {
+        let len = batch.iter().map(|w| w.ids.len() + 2).max().unwrap_or(2);
+        let mut ids = vec![0i64; batch.len() * len];
+        let mut mask = vec![0i64; batch.len() * len];
+        for (r, w) in batch.iter().enumerate() {
+            let row = &mut ids[r * len..(r + 1) * len];
+            row[0] = CLS;
+            row[1..=w.ids.len()].copy_from_slice(&w.ids);
+            row[w.ids.len() + 1] = SEP;
+            mask[r * len..r * len + w.ids.len() + 2].fill(1);
+        }
+        let err = |e: ort::Error| ModelError::Run(e.to_string());
+        let shape = [batch.len(), len];
+        let ids = ort::value::Tensor::from_array((shape, ids)).map_err(err)?;
+        let mask = ort::value::Tensor::from_array((shape, mask)).map_err(err)?;
+        let mut session = self.session()?;
+        let out = session.run(ort::inputs!["input_ids" => ids, "attention_mask" => mask]).map_err(err)?;
+        let (_, data) = out["probs"].try_extract_tensor::<f32>().map_err(err)?;
+        if data.len() != batch.len() * len * LABELS.len() {
+            return Err(ModelError::Run(format!("model returned {} values, expected {}", data.len(), batch.len() * len * LABELS.len())));
+        }
+        Ok(batch
+            .iter()
+            .enumerate()
+            .map(|(r, w)| {
+                (0..w.ids.len() + 2)
+                    .map(|t| {
+                        let at = (r * len + t) * LABELS.len();
+                        data[at..at + LABELS.len()].try_into().expect("LABELS.len() values")
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// A free session, or (all busy) the one this thread maps to.
+    fn session(&self) -> Result<MutexGuard<'_, ort::session::Session>, ModelError> {
+        for s in &self.sessions {
+            if let Ok(g) = s.try_lock() {
+                return Ok(g);
+            }
+        }
+        let i = rayon::current_thread_index().unwrap_or(0) % self.sessions.len();
+        self.sessions[i].lock().map_err(|_| ModelError::Run("NER session poisoned".into()))
+    }
+}
+
+/// Cuts a text's tokens into windows of at most `MAX_TOKENS - 2` that overlap by `OVERLAP`;
+/// each token is decided by the window in which it sits furthest from a cut edge.
+fn windows_of(text: usize, ids: &[i64], out: &mut Vec<Window>) {
+    let w = MAX_TOKENS - 2;
+    if ids.is_empty() {
+        return;
+    }
+    if ids.len() <= w {
+        out.push(Window { text, ids: ids.to_vec(), first: 0, keep: (0, ids.len()) });
+        return;
+    }
+    let stride = w - OVERLAP;
+    let mut start = 0;
+    loop {
+        let end = (start + w).min(ids.len());
+        let keep_from = if start == 0 { 0 } else { start + OVERLAP / 2 };
+        let keep_to = if end == ids.len() { end } else { end - OVERLAP / 2 };
+        out.push(Window { text, ids: ids[start..end].to_vec(), first: start, keep: (keep_from, keep_to) });
+        if end == ids.len() {
+            break;
+        }
+        start += stride;
+        // The last window ends at the text's end, keeping a full window of context.
+        if start + w > ids.len() {
+            let last = ids.len() - w;
+            out.last_mut().expect("pushed above").keep.1 = last + OVERLAP / 2;
+            out.push(Window { text, ids: ids[last..].to_vec(), first: last, keep: (last + OVERLAP / 2, ids.len()) });
+            break;
+        }
+    }
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Not part of a name at either end of a span (a `.` is: "Co.", "S.A.").
+fn is_trim(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | ',' | ';' | ':' | '-' | '\u{2013}' | '\u{2014}' | '|' | '/' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | '"' | '\'')
+}
+
+fn char_before(text: &str, at: usize) -> Option<char> {
+    text[..at].chars().next_back()
+}
+
+fn char_at(text: &str, at: usize) -> Option<char> {
+    text[at..].chars().next()
+}
+
+/// Byte spans from token probabilities. A token is inside an entity when its best entity's
+/// B+I probability reaches that entity's threshold. A span goes on through inside tokens unless
+/// B beats I at a word start, or a line break comes first (a line of UI text is a field of its
+/// own); a token whose best guess is I continues the span even when its entity differs (one
+/// name, two guesses about its type); the span's entity is the one with the most probability
+/// summed over its tokens. Spans grow to whole words (a hit inside a word covers the word) and
+/// lose punctuation at their ends; spans that then overlap merge. Score: mean of the tokens'
+/// best B+I probability. The same rules as `train/ner/common.py`.
+pub fn decode(text: &str, offsets: &[(usize, usize)], probs: &[[f32; 7]], thresholds: &[f32; 3]) -> Vec<Finding> {
+    struct Span {
+        start: usize,
+        end: usize,
+        sums: [f32; 3],
+        score: f32,
+        n: u32,
+    }
+    let best = |v: &[f32; 3]| (0..3).fold(0, |b, k| if v[k] > v[b] { k } else { b });
+    let mut spans: Vec<Span> = Vec::new();
+    let mut open = false;
+    let mut prev_end: Option<usize> = None;
+    for (&(s, e), p) in offsets.iter().zip(probs) {
+        let ent: [f32; 3] = std::array::from_fn(|k| p[1 + 2 * k] + p[2 + 2 * k]);
+        let k = best(&ent);
+        let inside = ent[k] >= thresholds[k];
+        let joined = prev_end.is_some_and(|pe| s <= pe) && s > 0 && char_at(text, s).is_some_and(is_word) && char_before(text, s).is_some_and(is_word);
+        if prev_end.is_some_and(|pe| pe < s && text[pe..s].contains('\n')) {
+            open = false;
+        }
+        if inside {
+            let is_b = p[1 + 2 * k] > p[2 + 2 * k];
+            match spans.last_mut() {
+                Some(last) if open && !(!joined && is_b) && (best(&last.sums) == k || !is_b) => {
+                    last.end = e;
+                    (0..3).for_each(|j| last.sums[j] += ent[j]);
+                    last.score += ent[k];
+                    last.n += 1;
+                }
+                _ => spans.push(Span { start: s, end: e, sums: ent, score: ent[k], n: 1 }),
+            }
+            open = true;
+        } else {
+            open = false;
+        }
+        prev_end = Some(e);
+    }
+    let mut out: Vec<Finding> = Vec::with_capacity(spans.len());
+    for sp in spans {
+        let (mut s, mut e) = (sp.start, sp.end);
+        while char_before(text, s).is_some_and(is_word) && char_at(text, s).is_some_and(is_word) {
+            s -= char_before(text, s).map_or(1, char::len_utf8);
+        }
+        while char_at(text, e).is_some_and(is_word) && char_before(text, e).is_some_and(is_word) {
+            e += char_at(text, e).map_or(1, char::len_utf8);
+        }
+        while let Some(c) = char_at(text, s).filter(|&c| s < e && is_trim(c)) {
+            s += c.len_utf8();
+        }
+        while let Some(c) = char_before(text, e).filter(|&c| e > s && is_trim(c)) {
+            e -= c.len_utf8();
+        }
+        if s >= e {
+            continue;
+        }
+        let score = sp.score / sp.n as f32;
+        match out.last_mut() {
+            Some(last) if s < last.end => {
+                last.end = last.end.max(e);
+                last.score = last.score.max(score);
+            }
+            _ => out.push(Finding { start: s, end: e, entity: ENTITIES[best(&sp.sums)], detector: "ner", score }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(label: usize, conf: f32) -> [f32; 7] {
+        let mut v = [(1.0 - conf) / 6.0; 7];
+        v[label] = conf;
+        v
+    }
+
+    #[test]
+    fn decodes_bio_to_word_spans() {
+        // "met Anna Berg-Lind in Oslo": tokens met | anna | berg | - | lind | in | oslo
+        let text = "met Anna Berg-Lind in Oslo";
+        let offs = [(0, 3), (4, 8), (9, 13), (13, 14), (14, 18), (19, 21), (22, 26)];
+        let probs = [p(0, 0.9), p(1, 0.9), p(2, 0.8), p(2, 0.7), p(2, 0.8), p(0, 0.9), p(3, 0.9)];
+        let got = decode(text, &offs, &probs, &[0.5; 3]);
+        let spans: Vec<_> = got.iter().map(|f| (&text[f.start..f.end], f.entity)).collect();
+        assert_eq!(spans, vec![("Anna Berg-Lind", Entity::Person), ("Oslo", Entity::Location)]);
+    }
+
+    #[test]
+    fn b_at_word_start_splits_and_subword_hits_grow_to_the_word() {
+        let text = "Anna Bob Jonesson";
+        // anna | bob | jones | ##son: B at "bob" starts a second person; only "##son" is a hit
+        // in the last word but the whole word is taken.
+        let offs = [(0, 4), (5, 8), (9, 14), (14, 17)];
+        let probs = [p(1, 0.9), p(1, 0.9), p(0, 0.9), p(2, 0.6)];
+        let got = decode(text, &offs, &probs, &[0.5; 3]);
+        let spans: Vec<_> = got.iter().map(|f| &text[f.start..f.end]).collect();
+        assert_eq!(spans, vec!["Anna", "Bob", "Jonesson"]);
+    }
+
+    #[test]
+    fn line_breaks_split_and_punctuation_is_trimmed() {
+        let text = "Anna Berg\nAcme Ltd, -";
+        let offs = [(0, 4), (5, 9), (10, 14), (15, 18), (18, 19), (20, 21)];
+        let probs = [p(1, 0.9), p(2, 0.9), p(2, 0.9), p(2, 0.9), p(2, 0.9), p(2, 0.9)];
+        let got = decode(text, &offs, &probs, &[0.5; 3]);
+        let spans: Vec<_> = got.iter().map(|f| &text[f.start..f.end]).collect();
+        assert_eq!(spans, vec!["Anna Berg", "Acme Ltd"]);
+    }
+
+    #[test]
+    fn a_continuation_of_another_type_joins_and_the_summed_type_wins() {
+        // "Brightwater Logistics": B-LOC (0.5) then I-ORG (0.9): one span, ORGANIZATION.
+        let text = "at Brightwater Logistics today";
+        let offs = [(0, 2), (3, 14), (15, 24), (25, 30)];
+        let probs = [p(0, 0.9), p(3, 0.5), p(6, 0.9), p(0, 0.9)];
+        let got = decode(text, &offs, &probs, &[0.5; 3]);
+        assert_eq!(got.len(), 1);
+        assert_eq!((&text[got[0].start..got[0].end], got[0].entity), ("Brightwater Logistics", Entity::Organization));
+        // A B of another type starts a new span.
+        let probs = [p(0, 0.9), p(3, 0.9), p(5, 0.9), p(0, 0.9)];
+        assert_eq!(decode(text, &offs, &probs, &[0.5; 3]).len(), 2);
+    }
+
+    #[test]
+    fn thresholds_are_per_entity() {
+        let text = "Oslo Acme";
+        let offs = [(0, 4), (5, 9)];
+        let probs = [p(3, 0.6), p(5, 0.6)];
+        let got = decode(text, &offs, &probs, &[0.5, 0.7, 0.5]);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].entity, Entity::Organization);
+    }
+
+    #[test]
+    fn multibyte_words_grow_on_char_boundaries() {
+        let text = "Jürgen Öberg";
+        // a hit on the middle of "Öberg" only
+        let offs = [(0, 7), (8, 10), (10, 13)];
+        let probs = [p(0, 0.9), p(0, 0.9), p(2, 0.9)];
+        let got = decode(text, &offs, &probs, &[0.5; 3]);
+        assert_eq!(got.len(), 1);
+        assert_eq!(&text[got[0].start..got[0].end], "Öberg");
+    }
+
+    #[test]
+    fn windows_cover_every_token_once() {
+        for n in [1usize, 5, 126, 127, 200, 250, 500, 1000] {
+            let ids: Vec<i64> = (0..n as i64).collect();
+            let mut w = Vec::new();
+            windows_of(0, &ids, &mut w);
+            let mut covered = vec![0; n];
+            for win in &w {
+                assert!(win.ids.len() <= MAX_TOKENS - 2);
+                assert!(win.keep.0 >= win.first && win.keep.1 <= win.first + win.ids.len());
+                (win.keep.0..win.keep.1).for_each(|t| covered[t] += 1);
+                assert_eq!(win.ids[0], win.first as i64);
+            }
+            assert!(covered.iter().all(|&c| c == 1), "n={n}: {covered:?}");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+"""MiniLM-L6 (BERT architecture) token classifier in JAX: forward pass and parameter loading.
+
+The parameter names are those of the Hugging Face checkpoint (`model.safetensors`), so the
+same dict is loaded for fine-tuning here and written into the ONNX graph by export.py.
+"""
+import numpy as np
+import jax
+import jax.numpy as jnp
+from safetensors.numpy import load_file
+
+HIDDEN, HEADS, LAYERS, EPS = 384, 12, 6, 1e-12
+
+
+def load_base(path, num_labels, seed=0):
+    """Base weights from the checkpoint plus a fresh classifier head."""
+    w = {k: v for k, v in load_file(path).items() if not k.startswith("pooler") and k != "embeddings.position_ids"}
+    rng = np.random.default_rng(seed)
+    w["classifier.weight"] = (rng.standard_normal((num_labels, HIDDEN)) * 0.02).astype(np.float32)
+    w["classifier.bias"] = np.zeros((num_labels,), np.float32)
+    return w
+
+
+def layer_norm(x, g, b):
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return (x - mu) / jnp.sqrt(var + EPS) * g + b
+
+
+def dense(p, name, x):
+    return x @ p[name + ".weight"].T + p[name + ".bias"]
+
+
+def forward(p, ids, mask, dropout_rng=None, rate=0.1):
+    """Logits [batch, seq, labels] for token ids [batch, seq] and mask [batch, seq] (1 = token)."""
+    def drop(x, i):
+        if dropout_rng is None:
+            return x
+        keep = jax.random.bernoulli(jax.random.fold_in(dropout_rng, i), 1.0 - rate, x.shape)
+        return jnp.where(keep, x / (1.0 - rate), 0.0)
+
+    b, s = ids.shape
+    x = p["embeddings.word_embeddings.weight"][ids]
+    x = x + p["embeddings.position_embeddings.weight"][:s][None]
+    x = x + p["embeddings.token_type_embeddings.weight"][0][None, None]
+    x = drop(layer_norm(x, p["embeddings.LayerNorm.weight"], p["embeddings.LayerNorm.bias"]), 0)
+    bias = (1.0 - mask[:, None, None, :].astype(jnp.float32)) * -1e4
+    hd = HIDDEN // HEADS
+    for i in range(LAYERS):
+        pre = f"encoder.layer.{i}."
+        def heads(t):
+            return t.reshape(b, s, HEADS, hd).transpose(0, 2, 1, 3)
+        q = heads(dense(p, pre + "attention.self.query", x))
+        k = heads(dense(p, pre + "attention.self.key", x))
+        v = heads(dense(p, pre + "attention.self.value", x))
+        a = jax.nn.softmax(q @ k.transpose(0, 1, 3, 2) / np.sqrt(hd) + bias, axis=-1)
+        a = drop(a, 10 * i + 1)
+        c = (a @ v).transpose(0, 2, 1, 3).reshape(b, s, HIDDEN)
+        c = drop(dense(p, pre + "attention.output.dense", c), 10 * i + 2)
+        x = layer_norm(x + c, p[pre + "attention.output.LayerNorm.weight"], p[pre + "attention.output.LayerNorm.bias"])
+        h = jax.nn.gelu(dense(p, pre + "intermediate.dense", x), approximate=False)
+        h = drop(dense(p, pre + "output.dense", h), 10 * i + 3)
+        x = layer_norm(x + h, p[pre + "output.LayerNorm.weight"], p[pre + "output.LayerNorm.bias"])
+    x = drop(x, 99)
+    return dense(p, "classifier", x)

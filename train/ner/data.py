@@ -1,0 +1,386 @@
+"""Synthetic PII NER data: faker values in many locales poured into many templates.
+
+Each example is {"text", "spans": [[start, end, ENTITY], ...], "split", "template"}; spans are
+character offsets. Entities: PERSON, LOCATION (cities, countries, regions, street addresses),
+ORGANIZATION. Everything else is O, including the hard negatives the templates carry on
+purpose: product and app names, UI words, code identifiers, file names, emails and phone
+numbers (those are the regex rules' job; the model must not learn to fire on them).
+
+The held-out split uses its own templates (TEST_TEMPLATES), never seen in training, and its
+own faker seed, so its figures measure generalisation to new wording, not memory.
+
+    python data.py --train 24000 --test 3000 --out data/
+"""
+import argparse
+import json
+import os
+import random
+import re
+
+from faker import Faker
+
+LOCALES = ["en_US", "en_GB", "en_AU", "en_CA", "en_IE", "en_IN", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_CA",
+           "es_ES", "es_MX", "it_IT", "nl_NL", "pt_BR", "pt_PT", "pl_PL", "sv_SE", "da_DK", "no_NO", "fi_FI",
+           "cs_CZ", "hu_HU", "ro_RO", "tr_TR", "id_ID", "vi_VN", "zh_CN", "ja_JP", "ko_KR", "ru_RU"]
+
+# Not personal data: apps, products and brands seen in window titles and UI chrome.
+PRODUCTS = ["Google Chrome", "Chrome", "Firefox", "Safari", "Microsoft Edge", "Slack", "Microsoft Teams", "Teams", "Zoom",
+            "Outlook", "Gmail", "Excel", "Word", "PowerPoint", "OneNote", "Visual Studio Code", "VS Code", "IntelliJ IDEA",
+            "PyCharm", "Xcode", "Android Studio", "Terminal", "iTerm2", "Finder", "File Explorer", "Notion", "Figma",
+            "Jira", "Confluence", "GitHub", "GitLab", "Bitbucket", "Docker Desktop", "Postman", "Photoshop", "Illustrator",
+            "Acrobat Reader", "Spotify", "Calendar", "Notes", "Preview", "Keynote", "Numbers", "Pages", "Trello",
+            "Asana", "Salesforce", "HubSpot", "Zendesk", "Discord", "WhatsApp", "Telegram", "Signal", "Skype",
+            "Dropbox", "Google Drive", "OneDrive", "Google Docs", "Google Sheets", "Miro", "Linear", "Datadog",
+            "Grafana", "Kibana", "Jenkins", "CircleCI", "Kubernetes", "Terraform", "PostgreSQL", "MySQL", "Redis",
+            "Python", "Rust", "JavaScript", "TypeScript", "React", "Node.js", "Windows", "macOS", "Ubuntu", "Linux",
+            "iPhone", "Android", "Kindle", "ChatGPT", "Copilot", "Tableau", "SAP", "Workday", "ServiceNow"]
+UI_WORDS = ["File", "Edit", "View", "Insert", "Format", "Tools", "Help", "Window", "Settings", "Preferences", "Save",
+            "Save As", "Open Recent", "Close Tab", "New Tab", "Downloads", "Documents", "Desktop", "Inbox", "Sent",
+            "Drafts", "Archive", "Spam", "Trash", "Search", "Filter", "Sort by", "Refresh", "Cancel", "OK", "Apply",
+            "Submit", "Next", "Back", "Continue", "Sign in", "Sign out", "Log out", "Profile", "Account", "Billing",
+            "Dashboard", "Overview", "Reports", "Analytics", "Pull requests", "Issues", "Actions", "Projects", "Wiki",
+            "Security", "Insights", "Merge", "Commit", "Push", "Pull", "Fetch", "Branches", "Tags", "Releases",
+            "Untitled", "Untitled document", "Welcome", "Getting Started", "Home", "Explore", "Notifications",
+            "Messages", "Contacts", "People", "Teams", "Channels", "Threads", "Mentions", "Bookmarks", "Favorites",
+            "Recent", "Shared with me", "Starred", "Today", "Tomorrow", "Yesterday", "Monday", "Tuesday", "Wednesday",
+            "Thursday", "Friday", "January", "February", "March", "April", "May", "June", "July", "August",
+            "September", "October", "November", "December", "Q1", "Q2", "Q3", "Q4", "Budget", "Roadmap", "Sprint",
+            "Backlog", "In Progress", "Done", "To Do", "Blocked", "High", "Low", "Medium", "Urgent", "Draft", "Final",
+            "Approved", "Rejected", "Pending", "Total", "Subtotal", "Tax", "Amount", "Invoice", "Receipt", "Order",
+            "Customer", "Supplier", "Employee", "Manager", "Name", "Address", "City", "Country", "Company", "Phone"]
+IDENTS = ["getUserName", "user_name", "first_name", "last_name", "lastName", "firstName", "self.city", "AddressLine1",
+          "companyId", "org_id", "personId", "customer.address", "parseAddress()", "normalize_city", "CompanyService",
+          "UserRepository", "fetchOrganization", "location_id", "geo.country_code", "PERSON_TABLE", "HttpClient",
+          "useState", "useEffect", "handleSubmit", "onClick", "__init__", "main.rs", "Cargo.toml", "README.md",
+          "package.json", "Dockerfile", "Makefile", "index.tsx", "App.vue", "settings.py", "config.yaml",
+          "docker-compose.yml", ".env.example", "src/lib.rs", "tests/test_api.py", "build.gradle", "pom.xml",
+          "String", "Vec<u8>", "HashMap", "Option<T>", "Result", "async fn", "impl Display", "SELECT", "JOIN",
+          "WHERE", "GROUP BY", "NullPointerException", "TypeError", "KeyError", "404 Not Found", "200 OK",
+          "localhost:8080", "127.0.0.1", "v2.3.1", "release-2024.10", "feature/login-page", "hotfix/null-check"]
+WORDS = ["meeting", "report", "deadline", "review", "update", "draft", "budget", "notes", "agenda", "proposal",
+         "contract", "invoice", "schedule", "feedback", "presentation", "launch", "migration", "outage", "deploy",
+         "rollback", "design", "prototype", "summary", "quarterly", "forecast", "onboarding", "training", "offsite",
+         "standup", "retro", "planning", "sync", "demo", "interview", "candidate", "hiring", "ticket", "bug",
+         "feature", "customer", "vendor", "partner", "lead", "opportunity", "pipeline", "campaign", "newsletter"]
+
+
+class Values:
+    """Faker-backed value sources; each returns (text, entity or None)."""
+
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+        self.fakers = {}
+        for i, loc in enumerate(LOCALES):
+            f = Faker(loc)
+            f.seed_instance(seed * 1000 + i)
+            self.fakers[loc] = f
+
+    def f(self, latin_bias=0.8):
+        if self.rng.random() < latin_bias:
+            loc = self.rng.choice(LOCALES[:25])
+        else:
+            loc = self.rng.choice(LOCALES)
+        return self.fakers[loc]
+
+    def _try(self, fn, default):
+        try:
+            v = fn()
+            return v if v else default
+        except Exception:  # some locales lack some providers
+            return default
+
+    def person(self):
+        f = self.f()
+        r = self.rng.random()
+        first = self._try(f.first_name, "Anna")
+        last = self._try(f.last_name, "Berg")
+        if r < 0.45:
+            return f"{first} {last}"
+        if r < 0.55:
+            return self._try(f.name, f"{first} {last}")
+        if r < 0.62:
+            return f"{last}, {first}"
+        if r < 0.68:
+            return f"{first[0]}. {last}"
+        if r < 0.74:
+            return f"{self.rng.choice(['Dr.', 'Mr.', 'Ms.', 'Mrs.', 'Prof.', 'Herr', 'Frau', 'Mme', 'M.'])} {last}"
+        if r < 0.80:
+            return f"{first} {self._try(f.first_name, 'Maria')[0]}. {last}"
+        if r < 0.86:
+            return f"{first} {last}-{self._try(f.last_name, 'Lind')}"
+        return f"{first} {last}"
+
+    def first(self):
+        return self._try(self.f().first_name, "Anna")
+
+    def last(self):
+        return self._try(self.f().last_name, "Berg")
+
+    def city(self):
+        return self._try(self.f().city, "Lyon")
+
+    def country(self):
+        return self._try(self.fakers["en_US"].country, "France") if self.rng.random() < 0.6 else self._try(self.f().country, "Spain")
+
+    def region(self):
+        f = self.f()
+        for attr in ("state", "region", "province", "county"):
+            if hasattr(f, attr):
+                v = self._try(getattr(f, attr), None)
+                if v:
+                    return v
+        return self.city()
+
+    def street(self):
+        return self._try(self.f().street_address, "12 Rue de la Paix")
+
+    def address(self):
+        f = self.f()
+        a = self._try(f.address, "12 Main Street, Springfield")
+        return a.replace("\n", self.rng.choice([", ", ", ", " ", "\n"]))
+
+    def city_country(self):
+        return f"{self.city()}, {self.country()}"
+
+    def org(self):
+        r = self.rng.random()
+        if r < 0.6:
+            return self._try(self.f().company, "Acme Corp")
+        if r < 0.68:
+            return f"{self.last()} & {self.last()} {self.rng.choice(['LLP', 'LLC', 'GmbH', 'Partners', 'Associates', 'AG', 'S.A.'])}"
+        if r < 0.76:
+            return f"University of {self.city()}"
+        if r < 0.82:
+            return f"{self.city()} {self.rng.choice(['General Hospital', 'City Council', 'Savings Bank', 'Medical Center', 'Public Library', 'High School', 'Football Club', 'Chamber of Commerce'])}"
+        if r < 0.88:
+            return f"{self.last()} {self.rng.choice(['Consulting', 'Logistics', 'Holdings', 'Industries', 'Solutions', 'Labs', 'Systems', 'Capital', 'Bakery', 'Dental', 'Legal'])}"
+        if r < 0.94:
+            return f"{self.rng.choice(['Bank of', 'Port of', 'Museum of', 'Institute of Technology of'])} {self.city()}"
+        return self._try(self.fakers["en_US"].company, "Globex LLC")
+
+    def email(self):
+        return self._try(self.f().email, "a.b@example.com")
+
+    def phone(self):
+        return self._try(self.f().phone_number, "+1 555 0100")
+
+    def date(self):
+        return self.fakers["en_US"].date()
+
+    def num(self):
+        return str(self.rng.randint(1, 9999))
+
+    def money(self):
+        return f"{self.rng.choice(['$', '€', '£', ''])}{self.rng.randint(1, 99999)}.{self.rng.randint(0, 99):02d}"
+
+    def job(self):
+        return self._try(self.fakers["en_US"].job, "Engineer")
+
+    def url(self):
+        return self._try(self.fakers["en_US"].url, "https://example.com/")
+
+    def user(self):
+        return self._try(self.f().user_name, "jdoe")
+
+
+# Placeholder -> (value method, entity). Entity None: the value is O (a hard negative or context).
+SLOTS = {
+    "PER": ("person", "PERSON"), "FIRST": ("first", "PERSON"), "LAST": ("last", "PERSON"),
+    "CITY": ("city", "LOCATION"), "COUNTRY": ("country", "LOCATION"), "REGION": ("region", "LOCATION"),
+    "STREET": ("street", "LOCATION"), "ADDR": ("address", "LOCATION"), "CITYC": ("city_country", "LOCATION"),
+    "ORG": ("org", "ORGANIZATION"),
+    "EMAIL": ("email", None), "PHONE": ("phone", None), "DATE": ("date", None), "NUM": ("num", None),
+    "MONEY": ("money", None), "JOB": ("job", None), "URL": ("url", None), "USER": ("user", None),
+    "PRODUCT": (None, None), "UI": (None, None), "IDENT": (None, None), "WORD": (None, None),
+}
+LISTS = {"PRODUCT": PRODUCTS, "UI": UI_WORDS, "IDENT": IDENTS, "WORD": WORDS}
+
+# Training templates, by where the text comes from in a capture.
+TRAIN_TEMPLATES = {
+    "email": [
+        "Hi {FIRST},\n\nThanks for the {WORD} yesterday. Could you send the {WORD} before {DATE}?\n\nBest,\n{PER}",
+        "Dear {PER},\n\nPlease find attached the {WORD} for {ORG}. Let me know if anything is missing.\n\nKind regards,\n{PER}\n{JOB}\n{ORG}",
+        "Hello {FIRST}, I am writing on behalf of {ORG} regarding our {WORD} in {CITY}.",
+        "{PER} wrote: can we move the {WORD} to {DATE}? I'll be in {CITY} that week.",
+        "Thanks {FIRST}! Forwarding to {PER} who owns the {WORD} at {ORG}.",
+        "Regards,\n{PER}\n{JOB} | {ORG}\n{ADDR}\nTel: {PHONE}",
+        "From: {PER} <{EMAIL}>\nTo: {PER} <{EMAIL}>\nSubject: {WORD} {WORD}",
+        "Dear Mr. {LAST}, your order #{NUM} will be shipped to {ADDR}.",
+        "Hi all, welcome {PER} who joins {ORG} from {CITY} as our new {JOB}.",
+        "Cheers,\n{FIRST}\n\nSent from my iPhone",
+        "{FIRST}, the {WORD} from {ORG} arrived. {PER} signed it on {DATE}.",
+        "Please contact {PER} at {EMAIL} or {PHONE} for questions about the {WORD}.",
+    ],
+    "chat": [
+        "{FIRST}: are you joining the {WORD}?",
+        "@{FIRST} can you review my PR?",
+        "lunch with {FIRST} at {STREET}?",
+        "{PER} joined the channel",
+        "{PER} reacted with :thumbsup:",
+        "just landed in {CITY}, see you tomorrow",
+        "ok {FIRST}, I'll ping {FIRST} about it",
+        "did {ORG} sign the {WORD}?",
+        "{FIRST} {LAST} is out sick today",
+        "moving to {CITY} next month!",
+        "{FIRST}: lol yes",
+        "meeting with {ORG} in {CITY} on {DATE}",
+        "who owns the {WORD} for {ORG}? {FIRST}?",
+        "thx {FIRST}",
+        "call me when you're back from {COUNTRY}",
+        "{PER} shared a file: {IDENT}",
+        "pinging {FIRST} and {FIRST} here",
+        "can someone from {ORG} help with {PRODUCT}?",
+        "I'm at the {CITY} office until {DATE}",
+    ],
+    "form": [
+        "Name: {PER}", "Full name {PER}", "First name: {FIRST}", "Last name: {LAST}", "Company: {ORG}",
+        "Employer {ORG}", "Address: {ADDR}", "Street: {STREET}", "City: {CITY}", "Country: {COUNTRY}",
+        "State/Region: {REGION}", "Billing address {ADDR}", "Ship to: {PER}, {ADDR}", "Contact person: {PER}",
+        "Organisation: {ORG}", "Place of birth: {CITY}", "Emergency contact {PER} ({PHONE})",
+        "Account holder: {PER}", "Beneficiary: {PER}, {ORG}", "Customer: {ORG} - {CITY}",
+        "Name | {PER}\nEmail | {EMAIL}\nPhone | {PHONE}", "Delivery: {STREET}, {CITY}",
+        "Amount: {MONEY}", "Order #{NUM}", "Phone: {PHONE}", "Email: {EMAIL}", "Date: {DATE}", "Status: {UI}",
+    ],
+    "title": [
+        "{PER} - Chat", "Inbox - {EMAIL} - {PRODUCT}", "{ORG} Q3 {WORD}.xlsx - Excel", "Meeting with {PER} | Zoom",
+        "{FIRST} {LAST} | LinkedIn", "{ORG} - {PRODUCT}", "Call with {FIRST}", "{PER} (DM) - Slack",
+        "{CITY} to {CITY} - Google Maps", "{ORG} careers - {PRODUCT}", "{WORD} - {PRODUCT}", "{IDENT} - {PRODUCT}",
+        "{UI} - {PRODUCT}", "{PRODUCT}", "{UI}", "{WORD}.docx", "Re: {WORD} for {ORG}", "Fwd: {PER}'s {WORD}",
+        "Weather in {CITY}", "{STREET} - Google Maps", "Invoice {NUM} - {ORG}.pdf",
+    ],
+    "code": [
+        "# TODO({FIRST}): fix the {WORD} handling", "// Author: {PER}", "/* Copyright {NUM} {ORG} */",
+        "git commit -m \"Merge branch from {USER}\"", "Signed-off-by: {PER} <{EMAIL}>", "{IDENT}({IDENT})",
+        "fn {IDENT}() -> Result<()>", "let {IDENT} = {IDENT};", "const city = \"{CITY}\";", "name = \"{PER}\"",
+        "SELECT * FROM users WHERE last_name = '{LAST}';", "assert_eq!({IDENT}, \"{WORD}\");",
+        "print(\"Hello, {FIRST}\")", "Co-authored-by: {PER} <{EMAIL}>", "{\"company\": \"{ORG}\", \"id\": {NUM}}",
+        "$ cd ~/projects/{WORD} && cargo build", "error[E0308]: mismatched types in {IDENT}", "import {IDENT}",
+        "{IDENT}.{IDENT} = None", "# maintained by {ORG}",
+    ],
+    "prose": [
+        "{PER} is a {JOB} at {ORG} in {CITY}.", "The {WORD} was approved by {PER} on {DATE}.",
+        "{ORG} opened a new office in {CITY}, {COUNTRY}.", "{PER} and {PER} will present the {WORD}.",
+        "I grew up in {CITY} and studied at {ORG}.", "Our {WORD} with {ORG} ends in {UI}.",
+        "She moved from {COUNTRY} to {REGION} in {NUM}.", "{PER} lives at {ADDR}.",
+        "The {WORD} is due {UI}; ask {FIRST} if unsure.", "Use {PRODUCT} to open the {WORD}.",
+        "{PRODUCT} crashed again during the {WORD}.", "Upload the {WORD} to {PRODUCT} before {UI}.",
+        "We need {MONEY} for the {WORD}.", "{UI} {UI} {UI}", "The {WORD} {WORD} is {UI}.",
+    ],
+    "bare": ["{PER}", "{FIRST}", "{LAST}", "{CITY}", "{COUNTRY}", "{ORG}", "{ADDR}", "{STREET}", "{CITYC}",
+             "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}", "{JOB}", "{DATE}", "{EMAIL}"],
+}
+
+# Held-out templates: new wording for each source, never used in training.
+TEST_TEMPLATES = {
+    "email": [
+        "Good morning {FIRST},\nattached is the revised {WORD}. {PER} from {ORG} has already signed.\nThanks,\n{FIRST}",
+        "Many thanks, {PER}. We look forward to visiting {ORG} in {CITY} next week.",
+        "Best wishes\n{PER}\n{ORG}\n{STREET}\n{CITY}",
+        "Hi {FIRST} - quick reminder that the {WORD} closes on {DATE}.",
+        "{PER} has invited you to collaborate on {WORD} ({PRODUCT}).",
+        "Your parcel for {PER} is waiting at {ADDR}.",
+    ],
+    "chat": [
+        "hey {FIRST} where are the {WORD} slides", "{PER} is typing...", "back in {CITY} now, free after 3?",
+        "{FIRST} said {ORG} is late again", "new hire {PER} starts Monday", "{FIRST} {LAST} left the conversation",
+        "flying to {COUNTRY} with {FIRST} tonight", "does anyone know a good dentist near {STREET}?",
+    ],
+    "form": [
+        "Applicant: {PER}", "Name of organisation {ORG}", "Home address {ADDR}", "Town / city {CITY}",
+        "Recipient {PER}", "Supplier name: {ORG}", "Nationality: {COUNTRY}", "Invoice to {ORG}, {STREET}, {CITY}",
+        "Reference: {NUM}", "Total {MONEY}",
+    ],
+    "title": [
+        "{PER} - Profile - {PRODUCT}", "Directions to {STREET}", "{ORG} | Contracts", "Chat with {FIRST} {LAST}",
+        "{WORD} notes - {PRODUCT}", "{IDENT} — {PRODUCT}", "{UI} | {PRODUCT}",
+    ],
+    "code": [
+        "// reviewed by {PER}", "# owner: {ORG}", "user.city = \"{CITY}\"", "fn {IDENT}(&self) {}",
+        "Reported-by: {PER} <{EMAIL}>", "{IDENT} = {IDENT}.{IDENT}()",
+    ],
+    "prose": [
+        "{PER}, who runs {ORG}, was born in {CITY}.", "The {WORD} for {ORG} slipped to {UI}.",
+        "After the {WORD}, {FIRST} drove back to {CITY}.", "{PRODUCT} and {PRODUCT} were both down this {UI}.",
+        "Send the {WORD} to {PER} at {ORG} by {UI}.",
+    ],
+    "bare": ["{PER}", "{ORG}", "{CITY}", "{ADDR}", "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}"],
+}
+
+SLOT_RE = re.compile(r"\{([A-Z]+)\}")
+
+
+def fill(template, values):
+    """Fills a template; returns (text, spans)."""
+    out, spans, pos = [], [], 0
+    length = 0
+    for m in SLOT_RE.finditer(template):
+        lit = template[pos:m.start()]
+        out.append(lit)
+        length += len(lit)
+        name = m.group(1)
+        method, entity = SLOTS[name]
+        value = values.rng.choice(LISTS[name]) if method is None else getattr(values, method)()
+        if entity:
+            spans.append([length, length + len(value), entity])
+        out.append(value)
+        length += len(value)
+        pos = m.end()
+    out.append(template[pos:])
+    text = "".join(out)
+    # "{FIRST} {LAST}" is one name: touching same-entity values become one span
+    merged = []
+    for sp in spans:
+        if merged and merged[-1][2] == sp[2] and text[merged[-1][1]:sp[0]] == " ":
+            merged[-1][1] = sp[1]
+        else:
+            merged.append(sp)
+    return text, merged
+
+
+def examples(templates, n, seed, split, long_share=0.08):
+    values = Values(seed)
+    flat = [(src, t) for src, ts in templates.items() for t in ts]
+    # sources weigh equally, whatever their template count
+    weights = [1.0 / len(templates[src]) for src, _ in flat]
+    rows = []
+    while len(rows) < n:
+        if values.rng.random() < long_share:
+            # a longer text: several pieces joined, as in an editor, a terminal or a long mail
+            parts = values.rng.choices(flat, weights, k=values.rng.randint(4, 9))
+            text, spans = "", []
+            for _, t in parts:
+                piece, ps = fill(t, values)
+                sep = values.rng.choice(["\n", " ", ". ", "\n\n"]) if text else ""
+                off = len(text) + len(sep)
+                text += sep + piece
+                spans += [[s + off, e + off, k] for s, e, k in ps]
+            rows.append({"text": text, "spans": spans, "split": split, "template": "long"})
+            continue
+        src, t = values.rng.choices(flat, weights)[0]
+        text, spans = fill(t, values)
+        rows.append({"text": text, "spans": spans, "split": split, "template": f"{src}:{flat.index((src, t))}"})
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--train", type=int, default=24000)
+    ap.add_argument("--test", type=int, default=3000)
+    ap.add_argument("--out", default="data")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    assert not {t for ts in TRAIN_TEMPLATES.values() for t in ts if t not in ("{PER}", "{ORG}", "{CITY}", "{ADDR}", "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}")} & {t for ts in TEST_TEMPLATES.values() for t in ts}
+    for name, templates, n, seed in [("train", TRAIN_TEMPLATES, a.train, 1), ("test", TEST_TEMPLATES, a.test, 2)]:
+        rows = examples(templates, n, seed, name)
+        with open(os.path.join(a.out, f"{name}.jsonl"), "w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        ents = {}
+        for r in rows:
+            for _, _, k in r["spans"]:
+                ents[k] = ents.get(k, 0) + 1
+        print(f"{name}: {len(rows)} texts, spans {ents}")
+
+
+if __name__ == "__main__":
+    main()
