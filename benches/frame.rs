@@ -1,5 +1,6 @@
-//! Per-frame latency of a 1920x1080 screenshot with a UI tree: regex only (UI-tree boxes),
-//! then with faces, then with text regions; and the same frame with no UI tree.
+//! Per-frame latency of a 1920x1080 screenshot with a UI tree: text only (rules + NER, cold:
+//! every node text runs the model), then with faces, then with text regions; the same frame
+//! seen again (its UI text remembered); and the frame with no UI tree.
 //! `cargo bench --bench frame`. The frame: see `common::frame`.
 
 mod common;
@@ -12,10 +13,11 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("frame_1920x1080");
     g.sample_size(20);
     for (name, models, line) in [
-        ("ui_tree_only", "faces = false\ntext_regions = false", &with_tree),
-        ("ui_tree_faces", "faces = true\ntext_regions = false", &with_tree),
-        ("ui_tree_faces_text", "faces = true\ntext_regions = true", &with_tree),
-        ("no_ui_tree_faces_text", "faces = true\ntext_regions = true", &bare),
+        ("ui_tree_only", "faces = false\ntext_regions = false\nner_memo = 0", &with_tree),
+        ("ui_tree_faces", "faces = true\ntext_regions = false\nner_memo = 0", &with_tree),
+        ("ui_tree_faces_text", "faces = true\ntext_regions = true\nner_memo = 0", &with_tree),
+        ("ui_tree_faces_text_repeated", "faces = true\ntext_regions = true", &with_tree),
+        ("no_ui_tree_faces_text", "faces = true\ntext_regions = true\nner_memo = 0", &bare),
     ] {
         let engine = Engine::new(Policy::from_toml(&format!("[models]\n{models}")).unwrap()).unwrap();
         g.bench_function(name, |b| b.iter(|| engine.redact_batch(vec![common::record(line)], &frames, &|_| {}).unwrap()));
@@ -23,7 +25,7 @@ fn bench(c: &mut Criterion) {
     g.finish();
 
     // Frames/s: 8 full-HD frames with UI trees in one batch, rayon over the cores.
-    let engine = Engine::new(Policy::default()).unwrap();
+    let engine = Engine::new(Policy::from_toml("[models]\nner_memo = 0").unwrap()).unwrap();
     let mut g = c.benchmark_group("frame_throughput");
     g.sample_size(10);
     g.throughput(criterion::Throughput::Elements(8));

@@ -50,6 +50,9 @@ pub struct ModelsFile {
     /// Per entity, the model probability a token needs to count as part of that entity
     /// (lower finds more, with more false hits).
     pub ner_thresholds: BTreeMap<String, f32>,
+    /// Texts whose NER findings are remembered (by keyed hash) so that repeated UI text is not
+    /// run again; 0: off.
+    pub ner_memo: usize,
 }
 
 impl ModelsFile {

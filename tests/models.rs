@@ -87,9 +87,22 @@ fn missing_runtime_is_a_clear_error() {
     assert_eq!(o.status.code(), Some(7));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("ONNX Runtime not available") && err.contains("make runtime"), "{err}");
-    // Regex-only is explicit: with the models switched off, no runtime is needed.
+    // The NER model alone needs the runtime too: image models off is not enough.
     let p = dir.path().join("p.toml");
     std::fs::write(&p, "[models]\nfaces = false\ntext_regions = false\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_veil"))
+        .args(["redact", "-q"])
+        .arg(root().join("testdata/sample"))
+        .arg("-o")
+        .arg(dir.path().join("o1"))
+        .arg("--policy")
+        .arg(&p)
+        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(7));
+    // Regex-only is explicit: with all models switched off, no runtime is needed.
+    std::fs::write(&p, "[models]\nfaces = false\ntext_regions = false\nner = false\n").unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_veil"))
         .args(["redact", "-q"])
         .arg(root().join("testdata/sample"))

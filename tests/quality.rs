@@ -86,6 +86,12 @@ fn presidio_analyzer_cases() {
     }
 }
 
+/// NER floors on presidio-research (public data the model never saw; its templates and values
+/// are not ours): (precision, recall), a little under what was measured.
+const PERSON_FLOOR: (f64, f64) = (0.75, 0.72); // measured 0.807 / 0.758
+const LOCATION_FLOOR: (f64, f64) = (0.82, 0.9); // measured 0.855 / 0.940 (ADDRESS + LOCATION)
+const ORGANIZATION_FLOOR: (f64, f64) = (0.2, 0.33); // measured 0.253 / 0.400
+
 /// presidio-research synthetic sentences: span-level (a predicted span counts when it
 /// overlaps a gold span of the same entity).
 #[test]
@@ -94,7 +100,8 @@ fn presidio_research_spans() {
         println!("shared data missing: skipped");
         return;
     };
-    let ours = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS"];
+    // The NER model's entities too; the set's ADDRESS spans are our LOCATION.
+    let ours = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "PERSON", "LOCATION", "ORGANIZATION"];
     let engine = engine();
     let records: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut scores: BTreeMap<String, Score> = BTreeMap::new();
@@ -109,7 +116,11 @@ fn presidio_research_spans() {
             .map(|s| {
                 let st = s["start_position"].as_u64().unwrap() as usize;
                 let en = s["end_position"].as_u64().unwrap() as usize;
-                (s["entity_type"].as_str().unwrap().to_string(), byte_at[st.min(byte_at.len() - 1)], byte_at[en.min(byte_at.len() - 1)])
+                let t = match s["entity_type"].as_str().unwrap() {
+                    "ADDRESS" => "LOCATION",
+                    t => t,
+                };
+                (t.to_string(), byte_at[st.min(byte_at.len() - 1)], byte_at[en.min(byte_at.len() - 1)])
             })
             .collect();
         let found = engine.detect(text).unwrap();
@@ -135,7 +146,17 @@ fn presidio_research_spans() {
         .sum();
     println!("false SECRET/PASSWORD findings in {} secret-free sentences: {false_secrets}", records.len());
     assert!(false_secrets <= 5, "{false_secrets} false secret findings in prose");
-    let floors = [("EMAIL_ADDRESS", 0.9, 0.9), ("CREDIT_CARD", 0.9, 0.9), ("IBAN_CODE", 0.9, 0.8), ("US_SSN", 0.9, 0.8), ("IP_ADDRESS", 0.8, 0.8), ("PHONE_NUMBER", 0.9, 0.6)];
+    let floors = [
+        ("EMAIL_ADDRESS", 0.9, 0.9),
+        ("CREDIT_CARD", 0.9, 0.9),
+        ("IBAN_CODE", 0.9, 0.8),
+        ("US_SSN", 0.9, 0.8),
+        ("IP_ADDRESS", 0.8, 0.8),
+        ("PHONE_NUMBER", 0.9, 0.6),
+        ("PERSON", PERSON_FLOOR.0, PERSON_FLOOR.1),
+        ("LOCATION", LOCATION_FLOOR.0, LOCATION_FLOOR.1),
+        ("ORGANIZATION", ORGANIZATION_FLOOR.0, ORGANIZATION_FLOOR.1),
+    ];
     for (e, p, r) in floors {
         let s = scores[e];
         assert!(s.p() >= p && s.r() >= r, "{e}: P {:.3} R {:.3} under floors {p}/{r}", s.p(), s.r());
