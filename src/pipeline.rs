@@ -514,12 +514,14 @@ impl Engine {
             if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
                 continue; // belongs to a blanked window: neither text nor box leaves
             }
-            let node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, cache).map_err(failed)?;
+            // A secure node's text is emptied whatever it holds: rules only, no model run.
+            let node_cache = if n.secure { None } else { cache };
+            let node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, node_cache).map_err(failed)?;
             let mut line_hits = 0;
             if let Some(lines) = n.lines.as_mut() {
                 for (j, l) in lines.iter_mut().enumerate() {
                     let original = l.text.clone();
-                    let spans = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings, cache).map_err(failed)?;
+                    let spans = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings, node_cache).map_err(failed)?;
                     for sp in &spans {
                         boxes.push(PaintBox { rect: localize::span_box(l.bounds, &original, *sp), why: PaintReason::LineSpan });
                     }

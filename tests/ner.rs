@@ -171,3 +171,43 @@ fn regex_only_is_explicit_and_a_missing_model_is_an_error() {
     let err = Engine::new(Policy::from_toml(&policy).unwrap()).err().expect("missing model is an error").to_string();
     assert!(err.contains("ner.onnx") || err.contains("ner_tokenizer.json"), "{err}");
 }
+
+mod properties {
+    use proptest::prelude::*;
+    use veil::detect::ner::decode;
+
+    fn tokenizer() -> &'static tokenizers::Tokenizer {
+        static T: std::sync::OnceLock<tokenizers::Tokenizer> = std::sync::OnceLock::new();
+        T.get_or_init(|| tokenizers::Tokenizer::from_file(super::root().join("models/ner_tokenizer.json")).unwrap())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Whatever the text (any Unicode: accents, combining marks, emoji, CJK, line breaks)
+        /// and whatever the model says, spans are ordered, disjoint, non-empty and on char
+        /// boundaries.
+        #[test]
+        fn decoded_spans_are_well_formed(text in "(?s).{0,80}", seed in any::<u64>(), t in 0.05f32..0.95) {
+            let enc = tokenizer().encode(text.as_str(), false).unwrap();
+            let mut x = seed | 1;
+            let probs: Vec<[f32; 7]> = enc.get_offsets().iter().map(|_| {
+                let mut v = [0f32; 7];
+                for p in v.iter_mut() {
+                    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                    *p = (x % 1000) as f32 + 1.0;
+                }
+                let sum: f32 = v.iter().sum();
+                v.map(|p| p / sum)
+            }).collect();
+            let found = decode(&text, enc.get_offsets(), &probs, &[t; 3]);
+            let mut last_end = 0;
+            for f in &found {
+                prop_assert!(f.start < f.end && f.end <= text.len());
+                prop_assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+                prop_assert!(f.start >= last_end);
+                last_end = f.end;
+            }
+        }
+    }
+}

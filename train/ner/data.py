@@ -57,6 +57,15 @@ IDENTS = ["getUserName", "user_name", "first_name", "last_name", "lastName", "fi
           "String", "Vec<u8>", "HashMap", "Option<T>", "Result", "async fn", "impl Display", "SELECT", "JOIN",
           "WHERE", "GROUP BY", "NullPointerException", "TypeError", "KeyError", "404 Not Found", "200 OK",
           "localhost:8080", "127.0.0.1", "v2.3.1", "release-2024.10", "feature/login-page", "hotfix/null-check"]
+# Field labels that are not names: "Escalations: call ...", "IBAN: ...".
+FIELD_LABELS = ["Escalations", "IBAN", "SWIFT", "BIC", "Reference", "Ref", "Invoice", "Ticket", "Case", "Order",
+                "Tracking", "Account", "Balance", "Due", "Total", "Status", "Priority", "Severity", "Owner team",
+                "Hotline", "Support", "Helpdesk", "Reception", "Fax", "Mobile", "Tel", "Office", "Extension",
+                "Notes", "Comment", "Subject", "Agenda", "Summary", "Deadline", "Budget", "Version", "Build",
+                "Region code", "Port", "Host", "Token", "Key", "Password", "PIN", "OTP", "Code", "Serial",
+                "Warranty", "License", "Policy", "Claim", "Member ID", "Patient ID", "Badge", "Desk", "Room",
+                "Floor", "Gate", "Seat", "Flight", "Booking", "Voucher", "Coupon", "Promo", "Discount", "VAT",
+                "Net", "Gross", "Currency", "Rate", "Fee", "Deposit", "Refund", "Payout", "Escalation path"]
 WORDS = ["meeting", "report", "deadline", "review", "update", "draft", "budget", "notes", "agenda", "proposal",
          "contract", "invoice", "schedule", "feedback", "presentation", "launch", "migration", "outage", "deploy",
          "rollback", "design", "prototype", "summary", "quarterly", "forecast", "onboarding", "training", "offsite",
@@ -137,7 +146,8 @@ class Values:
     def address(self):
         f = self.f()
         a = self._try(f.address, "12 Main Street, Springfield")
-        return a.replace("\n", self.rng.choice([", ", ", ", " ", "\n"]))
+        # one line: the decoder ends spans at line breaks (templates put parts on separate lines)
+        return a.replace("\n", self.rng.choice([", ", ", ", " "]))
 
     def city_country(self):
         return f"{self.city()}, {self.country()}"
@@ -182,6 +192,23 @@ class Values:
     def user(self):
         return self._try(self.f().user_name, "jdoe")
 
+    def label(self):
+        return self.rng.choice(FIELD_LABELS)
+
+    def opaque(self):
+        """Passwords, ids, hashes: never names, however they look."""
+        f = self.fakers["en_US"]
+        r = self.rng.random()
+        if r < 0.35:
+            return f.password(length=self.rng.randint(8, 16), special_chars=self.rng.random() < 0.5)
+        if r < 0.55:
+            return str(f.uuid4())
+        if r < 0.7:
+            return f.sha1()[: self.rng.randint(7, 40)]
+        if r < 0.85:
+            return f.bothify(self.rng.choice(["??-####", "INC#######", "JIRA-####", "PR-###", "#?#?#?#?", "??##??##"])).upper()
+        return f.ean13()
+
 
 # Placeholder -> (value method, entity). Entity None: the value is O (a hard negative or context).
 SLOTS = {
@@ -191,6 +218,7 @@ SLOTS = {
     "ORG": ("org", "ORGANIZATION"),
     "EMAIL": ("email", None), "PHONE": ("phone", None), "DATE": ("date", None), "NUM": ("num", None),
     "MONEY": ("money", None), "JOB": ("job", None), "URL": ("url", None), "USER": ("user", None),
+    "LABEL": ("label", None), "OPAQUE": ("opaque", None),
     "PRODUCT": (None, None), "UI": (None, None), "IDENT": (None, None), "WORD": (None, None),
 }
 LISTS = {"PRODUCT": PRODUCTS, "UI": UI_WORDS, "IDENT": IDENTS, "WORD": WORDS}
@@ -240,6 +268,9 @@ TRAIN_TEMPLATES = {
         "Account holder: {PER}", "Beneficiary: {PER}, {ORG}", "Customer: {ORG} - {CITY}",
         "Name | {PER}\nEmail | {EMAIL}\nPhone | {PHONE}", "Delivery: {STREET}, {CITY}",
         "Amount: {MONEY}", "Order #{NUM}", "Phone: {PHONE}", "Email: {EMAIL}", "Date: {DATE}", "Status: {UI}",
+        "{LABEL}: {PHONE}", "{LABEL}: {OPAQUE}", "{LABEL}: {NUM}", "{LABEL}: call {PHONE}", "{LABEL} {MONEY}",
+        "{LABEL}: {DATE}", "{LABEL}: {EMAIL}", "{LABEL}: {UI}", "{LABEL}: {PER}", "{LABEL} contact: {PER}",
+        "Password: {OPAQUE}", "{LABEL} (optional)", "{LABEL}: {CITY}",
     ],
     "title": [
         "{PER} - Chat", "Inbox - {EMAIL} - {PRODUCT}", "{ORG} Q3 {WORD}.xlsx - Excel", "Meeting with {PER} | Zoom",
@@ -265,8 +296,10 @@ TRAIN_TEMPLATES = {
         "The {WORD} is due {UI}; ask {FIRST} if unsure.", "Use {PRODUCT} to open the {WORD}.",
         "{PRODUCT} crashed again during the {WORD}.", "Upload the {WORD} to {PRODUCT} before {UI}.",
         "We need {MONEY} for the {WORD}.", "{UI} {UI} {UI}", "The {WORD} {WORD} is {UI}.",
+        "{PRODUCT} is not responding.", "Restart {PRODUCT} to apply the update.", "{PRODUCT} wants to access your {WORD}.",
+        "{PRODUCT}, {PRODUCT} and {PRODUCT} are open.", "Your {LABEL} is {OPAQUE}.", "{LABEL} and {LABEL} were updated.",
     ],
-    "bare": ["{PER}", "{FIRST}", "{LAST}", "{CITY}", "{COUNTRY}", "{ORG}", "{ADDR}", "{STREET}", "{CITYC}",
+    "bare": ["{PER}", "{FIRST}", "{LAST}", "{CITY}", "{COUNTRY}", "{ORG}", "{ADDR}", "{STREET}", "{CITYC}", "{OPAQUE}", "{LABEL}",
              "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}", "{JOB}", "{DATE}", "{EMAIL}"],
 }
 
