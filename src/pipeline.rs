@@ -147,14 +147,7 @@ impl Engine {
         if let (Some(ner), Some(cache)) = (self.ner.as_ref().filter(|_| wants_ner(text)), ner) {
             match cache.0.get(text) {
                 Some(found) => v.extend_from_slice(found),
-                None => match self.ner_memo.get(text) {
-                    Some(found) => v.extend(found),
-                    None => {
-                        let found = ner.detect_batch(&[text])?.into_iter().flatten().collect::<Vec<_>>();
-                        self.ner_memo.put(text, &found);
-                        v.extend(found);
-                    }
-                },
+                None => v.extend(self.ner_run(ner, &[text])?.into_iter().flatten()),
             }
         }
         Ok(resolve(v))
@@ -187,23 +180,24 @@ impl Engine {
             }
         }
         let mut seen = HashSet::new();
-        let mut cache = NerCache::default();
-        let mut texts: Vec<&str> = Vec::new();
-        for t in all.into_iter().filter(|t| wants_ner(t) && seen.insert(*t)) {
-            match self.ner_memo.get(t) {
-                Some(found) => {
-                    cache.0.insert(t.to_owned(), found);
-                }
-                None => texts.push(t),
-            }
+        let texts: Vec<&str> = all.into_iter().filter(|t| wants_ner(t) && seen.insert(*t)).collect();
+        match self.ner_run(ner, &texts) {
+            Ok(found) => NerCache(texts.into_iter().map(str::to_owned).zip(found).collect()),
+            Err(_) => NerCache::default(),
         }
-        if let Ok(found) = ner.detect_batch(&texts) {
-            for (t, f) in texts.into_iter().zip(found) {
-                self.ner_memo.put(t, &f);
-                cache.0.insert(t.to_owned(), f);
-            }
+    }
+
+    /// NER findings per text: from the memo where it knows the text, the rest run in one batch
+    /// and remembered.
+    fn ner_run(&self, ner: &NerDetector, texts: &[&str]) -> Result<Vec<Vec<Finding>>, ModelError> {
+        let mut out: Vec<Option<Vec<Finding>>> = texts.iter().map(|t| self.ner_memo.get(t)).collect();
+        let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
+        let found = ner.detect_batch(&missing.iter().map(|&i| texts[i]).collect::<Vec<_>>())?;
+        for (i, f) in missing.into_iter().zip(found) {
+            self.ner_memo.put(texts[i], &f);
+            out[i] = Some(f);
         }
-        cache
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
     }
 
     /// Redacts one field in place; returns the byte spans (in the original) of what was found.

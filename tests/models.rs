@@ -76,43 +76,26 @@ fn text_lines_by_size() {
 #[test]
 fn missing_runtime_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_veil"))
-        .args(["redact"])
-        .arg(root().join("testdata/sample"))
-        .arg("-o")
-        .arg(dir.path().join("o"))
-        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")
-        .output()
-        .unwrap();
+    // `veil redact` on the sample with no runtime to be found, under a policy (None: default).
+    let run = |policy: Option<&str>, out: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_veil"));
+        c.args(["redact"]).arg(root().join("testdata/sample")).arg("-o").arg(dir.path().join(out));
+        if let Some(text) = policy {
+            let p = dir.path().join(format!("{out}.toml"));
+            std::fs::write(&p, text).unwrap();
+            c.arg("-q").arg("--policy").arg(p);
+        }
+        c.env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so").output().unwrap()
+    };
+    let o = run(None, "o");
     assert_eq!(o.status.code(), Some(7));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("ONNX Runtime not available") && err.contains("make runtime"), "{err}");
     // The NER model alone needs the runtime too: image models off is not enough.
-    let p = dir.path().join("p.toml");
-    std::fs::write(&p, "[models]\nfaces = false\ntext_regions = false\n").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_veil"))
-        .args(["redact", "-q"])
-        .arg(root().join("testdata/sample"))
-        .arg("-o")
-        .arg(dir.path().join("o1"))
-        .arg("--policy")
-        .arg(&p)
-        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")
-        .output()
-        .unwrap();
+    let o = run(Some("[models]\nfaces = false\ntext_regions = false\n"), "o1");
     assert_eq!(o.status.code(), Some(7));
     // Regex-only is explicit: with all models switched off, no runtime is needed.
-    std::fs::write(&p, "[models]\nfaces = false\ntext_regions = false\nner = false\n").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_veil"))
-        .args(["redact", "-q"])
-        .arg(root().join("testdata/sample"))
-        .arg("-o")
-        .arg(dir.path().join("o2"))
-        .arg("--policy")
-        .arg(&p)
-        .env("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")
-        .output()
-        .unwrap();
+    let o = run(Some("[models]\nfaces = false\ntext_regions = false\nner = false\n"), "o2");
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
 }
 
