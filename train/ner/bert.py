@@ -8,12 +8,22 @@ import jax
 import jax.numpy as jnp
 from safetensors.numpy import load_file
 
-HIDDEN, HEADS, LAYERS, EPS = 384, 12, 6, 1e-12
+HIDDEN, HEADS, EPS = 384, 12, 1e-12
 
 
-def load_base(path, num_labels, seed=0):
-    """Base weights from the checkpoint plus a fresh classifier head."""
-    w = {k: v for k, v in load_file(path).items() if not k.startswith("pooler") and k != "embeddings.position_ids"}
+def layers(p):
+    """Number of encoder layers in a parameter dict."""
+    return len({k.split(".")[2] for k in p if k.startswith("encoder.layer.")})
+
+
+def load_base(path, num_labels, seed=0, keep_layers=None):
+    """Base weights from the checkpoint plus a fresh classifier head; `keep_layers`: only the
+    first that many encoder layers (a smaller, faster model)."""
+    def keep(k):
+        if k.startswith("pooler") or k == "embeddings.position_ids":
+            return False
+        return keep_layers is None or not k.startswith("encoder.layer.") or int(k.split(".")[2]) < keep_layers
+    w = {k: v for k, v in load_file(path).items() if keep(k)}
     rng = np.random.default_rng(seed)
     w["classifier.weight"] = (rng.standard_normal((num_labels, HIDDEN)) * 0.02).astype(np.float32)
     w["classifier.bias"] = np.zeros((num_labels,), np.float32)
@@ -45,7 +55,7 @@ def forward(p, ids, mask, dropout_rng=None, rate=0.1):
     x = drop(layer_norm(x, p["embeddings.LayerNorm.weight"], p["embeddings.LayerNorm.bias"]), 0)
     bias = (1.0 - mask[:, None, None, :].astype(jnp.float32)) * -1e4
     hd = HIDDEN // HEADS
-    for i in range(LAYERS):
+    for i in range(layers(p)):
         pre = f"encoder.layer.{i}."
         def heads(t):
             return t.reshape(b, s, HEADS, hd).transpose(0, 2, 1, 3)

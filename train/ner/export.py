@@ -20,7 +20,7 @@ from onnx import TensorProto, helper, numpy_helper
 sys.path.insert(0, os.path.dirname(__file__))
 from common import LABELS, decode, encode, read_jsonl, score, tokenizer  # noqa: E402
 
-HIDDEN, HEADS, LAYERS, EPS = 384, 12, 6, 1e-12
+from bert import EPS, HEADS, HIDDEN, layers  # noqa: E402
 
 
 def build(params):
@@ -60,7 +60,7 @@ def build(params):
     scale = init("scale", np.array(1.0 / np.sqrt(hd), np.float32))
     sqrt2 = init("sqrt2", np.array(np.sqrt(2.0), np.float32))
     half = init("half", np.array(0.5, np.float32))
-    for i in range(LAYERS):
+    for i in range(layers(params)):
         pre = f"encoder.layer.{i}."
         n = f"l{i}_"
         q = node("Transpose", [node("Reshape", [linear(x, pre + "attention.self.query", n + "q"), split_shape], n + "q4")], n + "qt", perm=[0, 2, 1, 3])

@@ -68,6 +68,7 @@ def main():
     ap.add_argument("--epochs", type=float, default=2.0)
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--layers", type=int, default=None, help="keep only the first N encoder layers")
     a = ap.parse_args()
 
     rng = random.Random(a.seed)
@@ -81,7 +82,7 @@ def main():
     n_tokens = sum(len(i) for i, _ in encoded)
     print(f"train: {len(encoded)} texts, {n_tokens} tokens; labels {LABELS}", flush=True)
 
-    p = {k: jnp.asarray(v) for k, v in bert.load_base(os.path.join(a.base, "model.safetensors"), len(LABELS), a.seed).items()}
+    p = {k: jnp.asarray(v) for k, v in bert.load_base(os.path.join(a.base, "model.safetensors"), len(LABELS), a.seed, a.layers).items()}
     # Word embeddings stay frozen: names never seen in training keep their pre-trained vectors.
     frozen = {"embeddings.word_embeddings.weight": p.pop("embeddings.word_embeddings.weight")}
     steps_per_epoch = len(batches(encoded, random.Random(0)))
