@@ -32,14 +32,14 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let faces = veil::detect::faces::FaceDetector::load(&dir.join("centerface.onnx"), threads, 640, 0.5).unwrap();
     let text = veil::detect::text_regions::TextRegionDetector::load(&dir.join("text_det.onnx"), threads, 960).unwrap();
-    println!("decode png      {:7.2} ms", time(9, || { veil::paint::decode(&png, 1 << 30).unwrap(); }));
-    println!("encode png      {:7.2} ms", time(9, || { veil::paint::encode(&img, "f.png").unwrap(); }));
+    println!("decode png      {:7.2} ms", time(9, || { veil::screenshot::paint::decode(&png, 1 << 30).unwrap(); }));
+    println!("encode png      {:7.2} ms", time(9, || { veil::screenshot::paint::encode(&img, "f.png").unwrap(); }));
     let (w, h) = input_size(1920, 1080, 960);
     println!("tensor 960      {:7.2} ms", time(9, || { bgr_tensor(&img, w, h, |_, v| v as f32); }));
     println!("faces 640 total {:7.2} ms", time(9, || { faces.detect(&img).unwrap(); }));
     println!("text 960 total  {:7.2} ms", time(9, || { text.detect(&img).unwrap(); }));
     let (frames, _, _) = common::frame();
-    let ui = veil::paint::decode(&frames.0["frames/f.png"], 1 << 30).expect("bench frame decodes");
+    let ui = veil::screenshot::paint::decode(&frames.0["frames/f.png"], 1 << 30).expect("bench frame decodes");
     println!("text 960 on UI  {:7.2} ms ({} regions)", time(9, || { text.detect(&ui).unwrap(); }), text.detect(&ui).unwrap().len());
 }
 

@@ -6,9 +6,11 @@
 //! - [`detect`]: detectors: regex rules + validators behind the [`detect::Detector`] seam, the
 //!   NER model ([`detect::ner`]), faces and text regions behind [`detect::image::ImageDetector`];
 //! - [`keys`]: typed text rebuilt from key events, and key rewrites;
-//! - [`localize`]: findings on UI-tree nodes to boxes on frames;
-//! - [`operators`] (text) and [`paint`] (pixels): how a finding is replaced or painted;
-//! - [`pipeline`]: the [`Engine`] running the passes, per event, per batch, per archive;
+//! - [`operators`]: how a finding in text is replaced;
+//! - [`screenshot`]: the frame path: localisation of findings to boxes ([`screenshot::localize`]),
+//!   faces and text regions, painting and re-encoding ([`screenshot::paint`]);
+//! - [`pipeline`]: the [`Engine`] running the passes, per event, per batch, per archive, and
+//!   [`Session`] for one event at a time;
 //! - [`report`]: what was found and done, totals, drops, timings — never a value.
 //!
 //! ```no_run
@@ -21,13 +23,12 @@ pub mod capture;
 pub mod detect;
 pub mod error;
 pub mod keys;
-pub mod localize;
 pub mod operators;
-pub mod paint;
 pub mod pipeline;
 pub mod policy;
 pub mod report;
 pub mod runtime;
+pub mod screenshot;
 
 pub use error::{Error, Result};
 pub use pipeline::{Engine, FrameIo, Record, Redacted, Released, RunOptions, Session, StreamState};

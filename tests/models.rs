@@ -63,7 +63,7 @@ fn text_lines_by_size() {
     for line in spec["lines"].as_array().unwrap() {
         let b: Vec<i64> = line["box"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
         let b = Rect([b[0], b[1], b[2], b[3]]);
-        let covered = veil::localize::coverage(&b, &regions.iter().map(|r| r.rect).collect::<Vec<_>>(), 1000);
+        let covered = veil::screenshot::localize::coverage(&b, &regions.iter().map(|r| r.rect).collect::<Vec<_>>(), 1000);
         let px = line["px"].as_u64().unwrap();
         println!("{px} px line: {:.0}% covered (whole frame at 1280)", covered * 100.0);
         // Measured: 12 px and up fully; 11 px in part (the pipeline's crop pass, used when a

@@ -244,7 +244,7 @@ pub fn decode(text: &str, offsets: &[(usize, usize)], probs: &[[f32; 7]], thresh
         if inside {
             let is_b = p[1 + 2 * k] > p[2 + 2 * k];
             match spans.last_mut() {
-                Some(last) if open && !(!joined && is_b) && (best(&last.sums) == k || !is_b) => {
+                Some(last) if open && (joined || !is_b) && (best(&last.sums) == k || !is_b) => {
                     last.end = e;
                     (0..3).for_each(|j| last.sums[j] += ent[j]);
                     last.score += ent[k];

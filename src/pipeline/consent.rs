@@ -1,0 +1,75 @@
+//! The stream passes that come first: sequence order, the person's own pause/resume/forget,
+//! and scope (apps and windows out of scope). They decide which events exist at all; nothing
+//! here looks at content.
+
+use crate::capture::{Body, DropReason};
+
+use super::{Engine, Slot, StreamState};
+
+impl Engine {
+    /// Sequence order and the person's own pause/resume/forget.
+    pub(super) fn consent_pass(&self, slots: &mut [Slot], state: &mut StreamState) {
+        let StreamState { last_seq, paused, .. } = state;
+        let mut forgets: Vec<(usize, u64, Option<u64>)> = Vec::new();
+        for (i, slot) in slots.iter_mut().enumerate() {
+            let Some(ev) = &slot.event else { continue };
+            if last_seq.is_some_and(|l| ev.seq <= l) {
+                slot.drop(DropReason::SeqNotIncreasing);
+                continue;
+            }
+            *last_seq = Some(ev.seq);
+            match &ev.body {
+                Body::Control(c) => match c.action {
+                    crate::capture::ControlAction::Pause => *paused = true,
+                    crate::capture::ControlAction::Resume => *paused = false,
+                    crate::capture::ControlAction::Forget => forgets.push((i, ev.ts, c.span_ms)),
+                },
+                _ if *paused => slot.drop(DropReason::Paused),
+                _ => {}
+            }
+        }
+        for (at, ts, span) in forgets {
+            for slot in &mut slots[..at] {
+                let Some(ev) = &slot.event else { continue };
+                if matches!(ev.body, Body::Control(_)) {
+                    continue;
+                }
+                // Without span_ms, everything before the forget goes.
+                if span.is_none_or(|s| ev.ts.saturating_add(s) >= ts) {
+                    slot.drop(DropReason::Forgotten);
+                }
+            }
+        }
+    }
+
+    /// Drops events of out-of-scope apps and windows; notes the focus for screenshots/keys.
+    pub(super) fn scope_pass(&self, slots: &mut [Slot], state: &mut StreamState) {
+        let scope = &self.policy.scope;
+        // Before the first window event the focus is unknown: in scope unless an allowlist
+        // says only named apps are.
+        let mut focus_in = state.focus_in_scope.unwrap_or_else(|| scope.app_in_scope(None));
+        let mut focus_app = std::mem::take(&mut state.focus_app);
+        for slot in slots.iter_mut() {
+            let Some(ev) = &slot.event else { continue };
+            let keep = match &ev.body {
+                Body::Window(w) => {
+                    focus_in = scope.window_in_scope(Some(&w.app), &w.title, w.url.as_deref());
+                    focus_app = w.app.clone();
+                    focus_in
+                }
+                Body::Key(k) => focus_in && k.target.as_ref().and_then(|t| t.app.as_deref()).is_none_or(|a| scope.app_in_scope(Some(a))),
+                Body::Text(t) => focus_in && t.app.as_deref().is_none_or(|a| scope.app_in_scope(Some(a))),
+                Body::Mouse(_) => focus_in,
+                Body::Screenshot(s) => s.app.as_deref().is_none_or(|a| scope.app_in_scope(Some(a))),
+                Body::Control(_) => true,
+            };
+            slot.focus_in_scope = focus_in;
+            slot.focus_app = focus_app.clone();
+            if !keep {
+                slot.drop(DropReason::OutOfScope);
+            }
+        }
+        state.focus_in_scope = Some(focus_in);
+        state.focus_app = focus_app;
+    }
+}

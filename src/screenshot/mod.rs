@@ -1,0 +1,177 @@
+//! The screenshot path, OCR-free: a frame's windows and UI nodes are checked (titles and node
+//! text through the text detectors), then its pixels are painted: out-of-scope windows, nodes
+//! and line spans holding findings ([`localize`]), secure nodes, faces, and text regions that
+//! no checked node vouches for; then re-encoded ([`paint`]).
+//!
+//! It must never write a frame whose pixels it could not check: a model failure or an image it
+//! cannot decode drops the event.
+
+pub mod localize;
+pub mod paint;
+
+use std::time::Instant;
+
+use crate::capture::{DropReason, Screenshot};
+use crate::detect::image::ImageDetector;
+use crate::error::Error;
+use crate::pipeline::{ms, Engine, FrameIo, NerCache};
+use crate::policy::PaintMode;
+use crate::report::FindingReport;
+use crate::runtime::ModelError;
+use localize::{PaintBox, PaintReason};
+
+impl Engine {
+    /// Redacts a screenshot: its windows' titles and its nodes' text; then paints its frame:
+    /// out-of-scope windows, nodes and line spans holding findings, secure nodes, faces, and
+    /// text regions no checked UI node vouches for.
+    pub(crate) fn redact_screenshot(
+        &self,
+        s: &mut Screenshot,
+        focus_in_scope: bool,
+        findings: &mut Vec<FindingReport>,
+        frames: &dyn FrameIo,
+        cache: Option<&NerCache>,
+    ) -> Result<FrameStats, FrameError> {
+        let failed = |_: ModelError| FrameError::Drop(DropReason::ModelFailed);
+        let scope = &self.policy.scope;
+        let sc = &self.policy.file.screenshots;
+        let mut boxes: Vec<PaintBox> = Vec::new();
+        let mut stats = FrameStats::default();
+        let windows = s.windows.take().unwrap_or_default();
+        if windows.is_empty() && !focus_in_scope {
+            return Err(FrameError::Drop(DropReason::OutOfScope));
+        }
+        let in_scope: Vec<bool> = windows.iter().map(|w| scope.window_in_scope(Some(&w.app), &w.title, None)).collect();
+        for (w, ok) in windows.iter().zip(&in_scope) {
+            if !ok {
+                boxes.push(PaintBox { rect: w.bounds, why: PaintReason::OutOfScopeWindow });
+            }
+        }
+        let mut kept_windows = Vec::new();
+        for (i, (mut w, ok)) in windows.clone().into_iter().zip(&in_scope).enumerate() {
+            if *ok {
+                self.redact_field(&mut w.title, &format!("windows[{i}].title"), findings, cache).map_err(failed)?;
+                kept_windows.push(w);
+            }
+        }
+        let nodes = s.nodes.take().unwrap_or_default();
+        if nodes.is_empty() && sc.require_nodes && self.text_regions.is_none() {
+            return Err(FrameError::Drop(DropReason::UnverifiedPixels));
+        }
+        let mut kept_nodes = Vec::with_capacity(nodes.len());
+        // Boxes whose text was read and checked: they vouch for the text regions under them.
+        let mut vouchers: Vec<crate::capture::Rect> = Vec::new();
+        for (i, mut n) in nodes.into_iter().enumerate() {
+            let (cx, cy) = localize::centre(&n.bounds);
+            if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
+                continue; // belongs to a blanked window: neither text nor box leaves
+            }
+            // A secure node's text is emptied whatever it holds: rules only, no model run.
+            let node_cache = if n.secure { None } else { cache };
+            let node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, node_cache).map_err(failed)?;
+            let mut line_hits = 0;
+            if let Some(lines) = n.lines.as_mut() {
+                for (j, l) in lines.iter_mut().enumerate() {
+                    let original = l.text.clone();
+                    let spans = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings, node_cache).map_err(failed)?;
+                    for sp in &spans {
+                        boxes.push(PaintBox { rect: localize::span_box(l.bounds, &original, *sp), why: PaintReason::LineSpan });
+                    }
+                    line_hits += spans.len();
+                    vouchers.push(l.bounds);
+                }
+            } else {
+                vouchers.push(n.bounds);
+            }
+            if n.secure {
+                n.text.clear();
+                if let Some(lines) = n.lines.as_mut() {
+                    lines.iter_mut().for_each(|l| l.text.clear());
+                }
+                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::SecureNode });
+            } else if !node_spans.is_empty() && line_hits == 0 {
+                // No lines, or the value straddles lines: the whole node.
+                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::NodeText });
+            }
+            kept_nodes.push(n);
+        }
+        s.windows = (!kept_windows.is_empty()).then_some(kept_windows);
+        s.nodes = Some(kept_nodes);
+        let bytes = frames.read(&s.image).ok_or(FrameError::Drop(DropReason::MissingImage))?;
+        let mut img = paint::decode(&bytes, self.policy.file.limits.max_image_pixels).map_err(FrameError::Drop)?;
+        if let Some(fd) = &self.faces {
+            let t = Instant::now();
+            let mut faces = fd.detect(&img).map_err(|_| FrameError::Drop(DropReason::ModelFailed))?;
+            // Avatars and pictures the UI tree names: small faces, searched up close.
+            for n in s.nodes.iter().flatten().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400) {
+                faces.extend(fd.detect_in(&img, n.bounds).map_err(|_| FrameError::Drop(DropReason::ModelFailed))?);
+            }
+            stats.faces_ms = ms(t);
+            stats.faces = faces.len();
+            boxes.extend(faces.into_iter().map(|f| PaintBox { rect: f.rect, why: PaintReason::Face }));
+        }
+        if let Some(td) = &self.text_regions {
+            let t = Instant::now();
+            // With a UI tree, only where ink lies that no checked node vouches for; without,
+            // the whole frame.
+            // Windows whose app masks all text are searched whole, vouched or not.
+            let mask_all = |app: &str| self.policy.mask_all_text.matches(app);
+            let regions = if vouchers.is_empty() {
+                td.detect(&img)
+            } else {
+                let text_vouchers: Vec<_> = vouchers.iter().copied().filter(|v| v.h() <= 120).collect();
+                let mut areas = localize::unvouched_areas(&img, &text_vouchers, 32, 6);
+                areas.extend(windows.iter().zip(&in_scope).filter(|(w, ok)| **ok && mask_all(&w.app)).map(|(w, _)| w.bounds));
+                td.detect_areas(&img, &areas)
+            }
+            .map_err(|_| FrameError::Drop(DropReason::ModelFailed))?;
+            stats.text_ms = ms(t);
+            for r in regions {
+                let (cx, cy) = localize::centre(&r.core);
+                let window = localize::window_at(&windows, cx, cy);
+                if window.is_some_and(|w| !in_scope[w]) {
+                    continue; // blanked whole already
+                }
+                let masked = window.is_some_and(|w| mask_all(&windows[w].app));
+                if masked || localize::coverage(&r.core, &vouchers, 8) < sc.text_coverage {
+                    stats.text_regions += 1;
+                    boxes.push(PaintBox { rect: r.rect, why: PaintReason::TextRegion });
+                }
+            }
+        }
+        for b in &boxes {
+            let mode = match b.why {
+                PaintReason::Face => sc.faces,
+                PaintReason::OutOfScopeWindow | PaintReason::SecureNode => PaintMode::Fill,
+                _ => sc.text,
+            };
+            paint::paint(&mut img, &b.rect, sc.padding, mode, sc.fill);
+        }
+        let out = paint::encode(&img, &s.image).map_err(FrameError::Drop)?;
+        frames.write(&s.image, out).map_err(FrameError::Io)?;
+        stats.boxes = boxes.len();
+        Ok(stats)
+    }
+}
+
+/// A node that shows a picture (avatar, photo): where small faces hide.
+fn is_picture(n: &crate::capture::Node) -> bool {
+    n.role.as_deref().is_some_and(|r| {
+        let r = r.to_ascii_lowercase();
+        ["image", "img", "avatar", "picture", "photo", "figure", "icon"].iter().any(|k| r.contains(k))
+    })
+}
+
+#[derive(Default)]
+pub(crate) struct FrameStats {
+    pub boxes: usize,
+    pub faces: usize,
+    pub text_regions: usize,
+    pub faces_ms: f64,
+    pub text_ms: f64,
+}
+
+pub(crate) enum FrameError {
+    Drop(DropReason),
+    Io(Error),
+}
