@@ -35,6 +35,9 @@ pub enum Error {
 
     #[error("{0}")]
     Model(#[from] crate::runtime::ModelError),
+
+    #[error("internal error in {what}: a bug; the data it was working on was dropped, not output; please report it with the location printed before this message")]
+    Internal { what: &'static str },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

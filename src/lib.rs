@@ -22,6 +22,7 @@
 pub mod capture;
 pub mod detect;
 pub mod error;
+pub mod guard;
 pub mod keys;
 pub mod operators;
 pub mod pipeline;

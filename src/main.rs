@@ -71,6 +71,7 @@ fn exit_code(e: &Error) -> u8 {
         Error::Policy(_) | Error::PolicyIo { .. } | Error::PseudonymKey(_) => 4,
         Error::OutputIo { .. } | Error::OutputExists { .. } => 5,
         Error::Model(_) => 7,
+        Error::Internal { .. } => 70,
     }
 }
 
@@ -83,6 +84,8 @@ fn engine(policy: Option<&PathBuf>) -> Result<Engine, Error> {
 }
 
 fn main() -> ExitCode {
+    // Panic messages can quote captured text: print where, never what.
+    veil::guard::install_silent_panic_hook();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),

@@ -32,6 +32,7 @@ pub enum DropReason {
     UnverifiedPixels,
     RedactedKeystroke,
     ModelFailed,
+    InternalError,
 }
 
 impl DropReason {
@@ -55,6 +56,7 @@ impl DropReason {
             DropReason::UnverifiedPixels => "unverified_pixels",
             DropReason::RedactedKeystroke => "redacted_keystroke",
             DropReason::ModelFailed => "model_failed",
+            DropReason::InternalError => "internal_error",
         }
     }
 }

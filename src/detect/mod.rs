@@ -120,6 +120,30 @@ pub trait Detector: Send + Sync {
     fn detect(&self, text: &str, out: &mut Vec<Finding>);
 }
 
+/// Widens a byte span to the char boundaries around it and clamps it to `text`, so that a
+/// span computed with a byte-width slip (a multi-byte space taken for one byte) can never
+/// slice inside a character: it covers more, never less.
+pub fn snap(text: &str, start: usize, end: usize) -> (usize, usize) {
+    let mut s = start.min(text.len());
+    let mut e = end.min(text.len()).max(s);
+    while !text.is_char_boundary(s) {
+        s -= 1;
+    }
+    while !text.is_char_boundary(e) {
+        e += 1;
+    }
+    (s, e)
+}
+
+/// [`resolve`] for findings of `text`, with every span first [`snap`]ped to its chars: the
+/// one entry point the engine uses, so no detector's off-by-a-byte can reach an operator.
+pub fn resolve_in(text: &str, mut findings: Vec<Finding>) -> Vec<Finding> {
+    for f in &mut findings {
+        (f.start, f.end) = snap(text, f.start, f.end);
+    }
+    resolve(findings)
+}
+
 /// Makes findings disjoint: overlapping (or touching-inside) spans merge into one span
 /// covering their union, named by the highest-priority entity among them (longest first on
 /// ties). The result is sorted by start.

@@ -16,7 +16,12 @@ use super::{ms, Engine, FrameIo, Record, RunOptions};
 
 impl Engine {
     /// Reads an archive, redacts it, and writes the redacted archive (with `report.json`).
+    /// Never panics: an internal error outside any one event is an `Err`.
     pub fn redact_archive(&self, input: &Path, output: &Path, opts: &RunOptions) -> Result<Report> {
+        crate::guard::catch(|| self.redact_archive_inner(input, output, opts)).unwrap_or(Err(Error::Internal { what: "archive run" }))
+    }
+
+    fn redact_archive_inner(&self, input: &Path, output: &Path, opts: &RunOptions) -> Result<Report> {
         let t0 = Instant::now();
         if let (Ok(a), Ok(b)) = (input.canonicalize(), output.canonicalize()) {
             if a == b || b.starts_with(&a) {
@@ -69,7 +74,7 @@ pub fn read_records(reader: &ArchiveReader, max_line: usize) -> Result<Vec<Recor
     }
     Ok(raw
         .into_par_iter()
-        .map(|(line, r)| match r.and_then(|b| parse_line(&b)) {
+        .map(|(line, r)| match r.and_then(|b| crate::guard::catch(|| parse_line(&b)).unwrap_or(Err(DropReason::InternalError))) {
             Ok(parsed) => Record::Event { line, parsed },
             Err(reason) => Record::Bad { line, reason },
         })

@@ -24,8 +24,9 @@ use crate::detect::faces::FaceDetector;
 use crate::detect::ner::NerDetector;
 use crate::detect::rules::{RuleConfig, RuleSet};
 use crate::detect::text_regions::TextRegionDetector;
-use crate::detect::{resolve, Detector, Finding};
+use crate::detect::{resolve_in, Detector, Finding};
 use crate::error::{Error, Result};
+use crate::guard;
 use crate::operators::{self, Pseudonymizer};
 use crate::policy::Policy;
 use crate::report::{EventReport, FindingReport, Report};
@@ -67,6 +68,8 @@ pub struct Engine {
     ner_memo: NerMemo,
     pub(crate) pseudo: Pseudonymizer,
     pub(crate) key_source: &'static str,
+    /// Detectors added by the embedder ([`Engine::add_detector`]).
+    custom: Vec<Box<dyn Detector>>,
 }
 
 /// Text after redaction, with what was found in the original.
@@ -94,6 +97,7 @@ impl Slot {
 
 impl Engine {
     pub fn new(policy: Policy) -> Result<Engine> {
+        guard::install_panic_hook();
         let cfg = RuleConfig { phone_regions: policy.file.detect.phone_regions.clone() };
         let rules = RuleSet::builtin_except(&cfg, &policy.file.detect.disabled_rules).map_err(|e| Error::Policy(format!("[detect] {e}")))?;
         let (pseudo, key_source) = match policy.file.pseudonym.key_env.as_deref().map(|v| (v, std::env::var_os(v))) {
@@ -116,7 +120,7 @@ impl Engine {
         let pool = (threads / 4).max(1);
         let ner = if m.ner { Some(NerDetector::load(&dir.join("ner.onnx"), &dir.join("ner_tokenizer.json"), pool, (threads / pool).max(1), m.ner_thresholds())?) } else { None };
         let ner_memo = NerMemo::new(m.ner_memo);
-        Ok(Engine { policy, rules, faces, text_regions, ner, ner_memo, pseudo, key_source })
+        Ok(Engine { policy, rules, faces, text_regions, ner, ner_memo, pseudo, key_source, custom: Vec::new() })
     }
 
     pub fn policy(&self) -> &Policy {
@@ -134,27 +138,37 @@ impl Engine {
     }
 
     /// Resolved (disjoint, sorted) findings of every detector in `text`. Fails only when the
-    /// NER model fails to run (then nothing about the text is known: drop it).
-    pub fn detect(&self, text: &str) -> Result<Vec<Finding>, ModelError> {
-        self.detect_with(text, Some(&NerCache::default()))
+    /// NER model fails to run, or on an internal error (then nothing about the text is known:
+    /// drop it). Never panics.
+    pub fn detect(&self, text: &str) -> Result<Vec<Finding>> {
+        guard::catch(|| self.detect_with(text, Some(&NerCache::default()))).map_err(|_| Error::Internal { what: "text detection" })?.map_err(Error::from)
     }
 
-    /// Detects and replaces per policy. Safe to call from any thread.
-    pub fn redact_text(&self, text: &str) -> Result<Redacted, ModelError> {
-        self.redact_with(text, Some(&NerCache::default()))
+    /// Detects and replaces per policy. Safe to call from any thread; never panics. On `Err`
+    /// nothing about the text is known: the caller must drop it.
+    pub fn redact_text(&self, text: &str) -> Result<Redacted> {
+        guard::catch(|| self.redact_with(text, Some(&NerCache::default()))).map_err(|_| Error::Internal { what: "text redaction" })?.map_err(Error::from)
+    }
+
+    /// Adds a detector of the embedder's own (an in-house id format, a customer number): it
+    /// runs on every text after the built-in rules, its findings merged with theirs. Call
+    /// before sharing the engine.
+    pub fn add_detector(&mut self, d: Box<dyn Detector>) {
+        self.custom.push(d);
     }
 
     /// `ner`: findings computed ahead (texts missing from it are run now); `None`: rules only.
     fn detect_with(&self, text: &str, ner: Option<&NerCache>) -> Result<Vec<Finding>, ModelError> {
         let mut v = Vec::new();
         self.rules.detect(text, &mut v);
+        self.custom.iter().for_each(|d| d.detect(text, &mut v));
         if let (Some(ner), Some(cache)) = (self.ner.as_ref().filter(|_| wants_ner(text)), ner) {
             match cache.0.get(text) {
                 Some(found) => v.extend_from_slice(found),
                 None => v.extend(self.ner_run(ner, &[text])?.into_iter().flatten()),
             }
         }
-        Ok(resolve(v))
+        Ok(resolve_in(text, v))
     }
 
     fn redact_with(&self, text: &str, cache: Option<&NerCache>) -> Result<Redacted, ModelError> {
@@ -183,6 +197,45 @@ impl Engine {
         }
         *text = r.text;
         Ok(r.findings.iter().map(|f| (f.start, f.end)).collect())
+    }
+
+    /// One event's fields and frame: detected, replaced, painted. `Err` only for output IO.
+    fn redact_slot(&self, slot: &mut Slot, frames: &dyn FrameIo, cache: &NerCache, frame_time: &Mutex<(f64, f64, f64)>) -> Result<()> {
+        let cache = Some(cache);
+        let Some(ev) = slot.event.as_mut() else { return Ok(()) };
+        let findings = &mut slot.report.findings;
+        let checked = match &mut ev.body {
+            Body::Window(w) => self
+                .redact_field(&mut w.title, "title", findings, cache)
+                .and_then(|_| w.url.as_mut().map_or(Ok(Vec::new()), |u| self.redact_field(u, "url", findings, None))),
+            Body::Text(t) => self.redact_field(&mut t.text, "text", findings, cache),
+            _ => Ok(Vec::new()),
+        };
+        if checked.is_err() {
+            slot.drop(DropReason::ModelFailed);
+            return Ok(());
+        }
+        if let Body::Screenshot(s) = &mut ev.body {
+            let tf = Instant::now();
+            let painted = self.redact_screenshot(s, slot.focus_in_scope, findings, frames, cache);
+            if let Ok(mut t) = frame_time.lock() {
+                t.0 += ms(tf);
+                if let Ok(st) = &painted {
+                    t.1 += st.faces_ms;
+                    t.2 += st.text_ms;
+                }
+            }
+            match painted {
+                Ok(st) => {
+                    slot.report.painted_boxes = st.boxes;
+                    slot.report.faces = st.faces;
+                    slot.report.text_regions = st.text_regions;
+                }
+                Err(FrameError::Drop(r)) => slot.drop(r),
+                Err(FrameError::Io(e)) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// Redacts a batch of parsed lines (in capture order). Frames are read and written
@@ -225,63 +278,49 @@ impl Engine {
             })
             .collect();
 
+        // Each pass runs guarded: a panic costs the data that pass was working on (dropped and
+        // counted as `internal_error`), never the run, and never unwinds into the caller.
         let t = Instant::now();
-        self.consent_pass(&mut slots, state);
-        self.scope_pass(&mut slots, state);
+        if guard::catch(|| {
+            self.consent_pass(&mut slots, state);
+            self.scope_pass(&mut slots, state);
+        })
+        .is_err()
+        {
+            // Which events are in scope or paused is unknown: none of them may leave.
+            slots.iter_mut().filter(|s| s.event.is_some()).for_each(|s| s.drop(DropReason::InternalError));
+        }
         report.timings.scope_ms = ms(t);
 
         let t = Instant::now();
-        report.totals.keys_rewritten = self.keys_pass(&mut slots);
+        report.totals.keys_rewritten = match guard::catch(|| self.keys_pass(&mut slots)) {
+            Ok(n) => n,
+            Err(_) => {
+                // The typed text could not be checked: no key event leaves.
+                for s in slots.iter_mut().filter(|s| matches!(s.event.as_ref().map(|e| &e.body), Some(Body::Key(_)))) {
+                    s.drop(DropReason::InternalError);
+                }
+                0
+            }
+        };
         report.timings.keys_ms = ms(t);
 
         let t = Instant::now();
-        let cache = self.ner_pass(&slots);
-        let cache = Some(&cache);
+        // Without the batch's NER findings, each field runs the model alone (guarded below).
+        let cache = guard::catch(|| self.ner_pass(&slots)).unwrap_or_default();
         report.timings.ner_ms = ms(t);
 
         let t = Instant::now();
         let frame_time = Mutex::new((0.0f64, 0.0f64, 0.0f64));
         slots.par_iter_mut().try_for_each(|slot| -> Result<()> {
             progress(1);
-            let Some(ev) = slot.event.as_mut() else { return Ok(()) };
-            let findings = &mut slot.report.findings;
-            let checked = match &mut ev.body {
-                Body::Window(w) => self
-                    .redact_field(&mut w.title, "title", findings, cache)
-                    .and_then(|_| w.url.as_mut().map_or(Ok(Vec::new()), |u| self.redact_field(u, "url", findings, None))),
-                Body::Text(t) => self.redact_field(&mut t.text, "text", findings, cache),
-                _ => Ok(Vec::new()),
-            };
-            if checked.is_err() {
-                slot.drop(DropReason::ModelFailed);
-                return Ok(());
-            }
-            match &mut ev.body {
-                Body::Window(_) | Body::Text(_) => {}
-                Body::Screenshot(s) => {
-                    let tf = Instant::now();
-                    let painted = self.redact_screenshot(s, slot.focus_in_scope, findings, frames, cache);
-                    {
-                        let mut t = frame_time.lock().expect("no panics while held");
-                        t.0 += ms(tf);
-                        if let Ok(st) = &painted {
-                            t.1 += st.faces_ms;
-                            t.2 += st.text_ms;
-                        }
-                    }
-                    match painted {
-                        Ok(st) => {
-                            slot.report.painted_boxes = st.boxes;
-                            slot.report.faces = st.faces;
-                            slot.report.text_regions = st.text_regions;
-                        }
-                        Err(FrameError::Drop(r)) => slot.drop(r),
-                        Err(FrameError::Io(e)) => return Err(e),
-                    }
+            match guard::catch(|| self.redact_slot(slot, frames, &cache, &frame_time)) {
+                Ok(r) => r,
+                Err(_) => {
+                    slot.drop(DropReason::InternalError);
+                    Ok(())
                 }
-                Body::Key(_) | Body::Mouse(_) | Body::Control(_) => {}
             }
-            Ok(())
         })?;
         report.timings.text_ms = ms(t);
         let (f, fa, tr) = frame_time.into_inner().unwrap_or_default();

@@ -58,8 +58,16 @@ impl<'e> Session<'e> {
         }
     }
 
-    /// Adds one event; returns what may leave now (often nothing).
+    /// Adds one event; returns what may leave now (often nothing). Never panics: after an
+    /// internal error (`Err`), the events it was working on are gone and the session goes on.
     pub fn push(&mut self, event: Event) -> Result<Released> {
+        crate::guard::catch(|| self.push_inner(event)).unwrap_or_else(|_| {
+            self.pending.clear();
+            Err(crate::Error::Internal { what: "session push" })
+        })
+    }
+
+    fn push_inner(&mut self, event: Event) -> Result<Released> {
         self.line += 1;
         let now = event.ts;
         let forget = match &event.body {
@@ -106,7 +114,10 @@ impl<'e> Session<'e> {
 
     /// End of stream: redacts and releases everything held.
     pub fn finish(&mut self) -> Result<Released> {
-        let report = self.process()?;
+        let report = crate::guard::catch(|| self.process()).unwrap_or_else(|_| {
+            self.pending.clear();
+            Err(crate::Error::Internal { what: "session finish" })
+        })?;
         Ok(Released { events: self.outbox.drain(..).collect(), report })
     }
 

@@ -236,6 +236,7 @@ impl Detector for RuleSet {
                     None => Some((start, end)),
                 };
                 if let Some((s, e)) = span {
+                    let (s, e) = crate::detect::snap(text, s, e);
                     out.push(Finding { start: s, end: e, entity: c.rule.entity, detector: c.rule.name, score: c.rule.score });
                 }
             };
@@ -292,10 +293,44 @@ pub(crate) mod testutil {
 mod tests {
     use super::testutil::*;
     use super::*;
+    use proptest::strategy::Strategy;
 
     #[test]
     fn catalogue_compiles() {
         assert!(set().len() > 40);
+    }
+
+    /// Every space a mail client or an HTML page writes, before and inside values: no panic,
+    /// and the value is still found.
+    #[test]
+    fn unicode_spaces_never_panic() {
+        for ws in ['\u{a0}', '\u{2003}', '\u{3000}', '\u{202f}', '\u{85}', '\u{1680}', '\u{2028}', '\u{feff}', '\u{200b}'] {
+            let text = format!("mail{ws}jane.doe@example.com{ws}or{ws}call{ws}+1 415-555-2671{ws}");
+            assert_found(&text, Entity::EmailAddress, "jane.doe@example.com");
+            assert_found(&text, Entity::PhoneNumber, "415-555-2671");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Arbitrary Unicode mixed with pieces of every rule's shapes: no rule panics, and every
+        /// span lies on char boundaries inside the text.
+        #[test]
+        fn spans_are_on_char_boundaries(parts in proptest::collection::vec(proptest::prop_oneof![
+            proptest::string::string_regex("\\PC{0,6}").unwrap(),
+            proptest::sample::select(vec!["jane.doe@example.com", "+1 415-555-2671", "4111 1111 1111 1111", "536-22-1234",
+                "GB82 WEST 1234 5698 7654 32", "password=", "token: ", "https://u:p@h/", "AKIAIOSFODNN7EXAMPLE", "DOB: ",
+                "::ffff:", "192.168.", "eyJhbGciOiJIUzI1NiJ9.", "curl -u ", "-----BEGIN PRIVATE KEY-----", "\u{a0}", "\u{3000}", "é", "👍"])
+                .prop_map(str::to_string),
+        ], 0..12)) {
+            let text: String = parts.concat();
+            let mut v = Vec::new();
+            set().detect(&text, &mut v);
+            for f in crate::detect::resolve_in(&text, v) {
+                proptest::prop_assert!(f.start < f.end && f.end <= text.len());
+                proptest::prop_assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+            }
+        }
     }
 
     #[test]

@@ -19,8 +19,7 @@ pub fn rules(cfg: &RuleConfig) -> Vec<Rule> {
         )
         .check(Some(Box::new(|c: &Candidate| {
             // `scheme://user:password@host` is URL userinfo (its own rule), not an address.
-            let token_start = c.before(200).rfind(char::is_whitespace).map_or(0, |i| i + 1);
-            let token = &c.before(200)[token_start..];
+            let token = c.before(200).rsplit(char::is_whitespace).next().unwrap_or("");
             (!(c.before(1) == ":" && token.contains("://"))).then_some((c.start, c.end))
         }))),
         phone(cfg),
