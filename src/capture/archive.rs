@@ -156,8 +156,12 @@ pub enum LineRead {
     Eof,
 }
 
+/// How much of an over-long line is kept, so that what it claimed to be can still be read.
+pub const LINE_HEAD: usize = 4096;
+
 /// Reads one `\n`-terminated line into `buf` (without the newline), never holding more than
-/// `max` bytes: a longer line is skipped to its end and reported as [`LineRead::TooLong`].
+/// `max` bytes: a longer line is skipped to its end and reported as [`LineRead::TooLong`], with
+/// `buf` holding its first [`LINE_HEAD`] bytes (at most).
 pub fn read_line_bounded(r: &mut dyn BufRead, max: usize, buf: &mut Vec<u8>) -> std::io::Result<LineRead> {
     buf.clear();
     let mut too_long = false;
@@ -175,7 +179,9 @@ pub fn read_line_bounded(r: &mut dyn BufRead, max: usize, buf: &mut Vec<u8>) -> 
         if !too_long {
             if buf.len() + chunk.len() > max {
                 too_long = true;
-                buf.clear();
+                let room = LINE_HEAD.min(max).saturating_sub(buf.len());
+                buf.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                buf.truncate(LINE_HEAD.min(max));
             } else {
                 buf.extend_from_slice(chunk);
             }
@@ -307,7 +313,7 @@ mod tests {
         let got = lines(b"ab\r\ncdefgh\nij", 4);
         assert_eq!(got[0], (LineRead::Line, b"ab".to_vec()));
         assert_eq!(got[1].0, LineRead::TooLong);
-        assert!(got[1].1.is_empty());
+        assert_eq!(got[1].1, b"cdef", "the head is kept, up to the limit");
         assert_eq!(got[2], (LineRead::Line, b"ij".to_vec()));
         assert_eq!(got.len(), 3);
     }

@@ -11,4 +11,4 @@ pub mod parse;
 
 pub use archive::{ArchiveReader, ArchiveWriter, Meta};
 pub use event::*;
-pub use parse::{parse_line, DropReason, Parsed};
+pub use parse::{parse_line, parse_line_full, DropReason, Parsed, Protective};

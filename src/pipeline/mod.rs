@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::capture::{Body, DropReason, Event, Parsed};
+use crate::capture::{Body, DropReason, Event, Parsed, Protective};
 use crate::detect::faces::FaceDetector;
 use crate::detect::ner::NerDetector;
 use crate::detect::rules::{RuleConfig, RuleSet};
@@ -41,7 +41,9 @@ pub use session::{Released, Session, StreamState};
 #[derive(Debug, Clone)]
 pub enum Record {
     Event { line: usize, parsed: Parsed },
-    Bad { line: usize, reason: DropReason },
+    /// A line that could not be understood, with the most protective meaning it could have
+    /// carried (applied by the consent and scope passes).
+    Bad { line: usize, reason: DropReason, protect: Protective },
 }
 
 /// Where frames come from and where redacted ones go.
@@ -86,6 +88,8 @@ pub(crate) struct Slot {
     focus_in_scope: bool,
     /// App of the focused window (to group keys that name no target).
     focus_app: String,
+    /// For a line dropped as not understood (or misplaced): what it may have meant.
+    protect: Protective,
 }
 
 impl Slot {
@@ -268,12 +272,14 @@ impl Engine {
                     event: Some(parsed.event),
                     focus_in_scope: true,
                     focus_app: String::new(),
+                    protect: Protective::NONE,
                 },
-                Record::Bad { line, reason } => Slot {
+                Record::Bad { line, reason, protect } => Slot {
                     event: None,
                     report: EventReport { line, dropped: Some(reason), ..Default::default() },
                     focus_in_scope: false,
                     focus_app: String::new(),
+                    protect,
                 },
             })
             .collect();

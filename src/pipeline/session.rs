@@ -61,30 +61,55 @@ impl<'e> Session<'e> {
     /// Adds one event; returns what may leave now (often nothing). Never panics: after an
     /// internal error (`Err`), the events it was working on are gone and the session goes on.
     pub fn push(&mut self, event: Event) -> Result<Released> {
-        crate::guard::catch(|| self.push_inner(event)).unwrap_or_else(|_| {
+        self.line += 1;
+        let record = Record::Event { line: self.line, parsed: Parsed { event, unknown_fields: 0 } };
+        self.push_guarded(record)
+    }
+
+    /// Adds one `events.jsonl` line as the client wrote it (the same fail-closed parser as an
+    /// archive run). A line that cannot be understood is dropped and counted, and its most
+    /// protective meaning applies: a bad `pause` pauses, a bad `forget` forgets everything
+    /// held, a bad `window` puts focus out of scope.
+    pub fn push_line(&mut self, line: &[u8]) -> Result<Released> {
+        self.line += 1;
+        let record = match super::archive::parse_guarded(line) {
+            Ok(parsed) => Record::Event { line: self.line, parsed },
+            Err((reason, protect)) => Record::Bad { line: self.line, reason, protect },
+        };
+        self.push_guarded(record)
+    }
+
+    fn push_guarded(&mut self, record: Record) -> Result<Released> {
+        crate::guard::catch(|| self.push_record(record)).unwrap_or_else(|_| {
             self.pending.clear();
             Err(crate::Error::Internal { what: "session push" })
         })
     }
 
-    fn push_inner(&mut self, event: Event) -> Result<Released> {
-        self.line += 1;
-        let now = event.ts;
-        let forget = match &event.body {
-            Body::Control(c) if c.action == crate::capture::ControlAction::Forget => Some((event.ts, c.span_ms)),
-            _ => None,
-        };
-        let (boundary, starts_next) = match &event.body {
-            Body::Window(_) | Body::Control(_) => (true, false),
-            Body::Key(k) => {
-                let target = k.target.as_ref().map(|t| format!("{:?}/{:?}", t.app, t.element));
-                let switched = self.last_target.is_some() && self.last_target != target;
-                self.last_target = target;
-                (switched || matches!(k.key.as_str(), "Enter" | "Return" | "Tab"), switched)
+    fn push_record(&mut self, record: Record) -> Result<Released> {
+        let (forget, boundary, starts_next, now) = match &record {
+            Record::Event { parsed, .. } => {
+                let event = &parsed.event;
+                let forget = match &event.body {
+                    Body::Control(c) if c.action == crate::capture::ControlAction::Forget => Some((event.ts, c.span_ms)),
+                    _ => None,
+                };
+                let (boundary, starts_next) = match &event.body {
+                    Body::Window(_) | Body::Control(_) => (true, false),
+                    Body::Key(k) => {
+                        let target = k.target.as_ref().map(|t| format!("{:?}/{:?}", t.app, t.element));
+                        let switched = self.last_target.is_some() && self.last_target != target;
+                        self.last_target = target;
+                        (switched || matches!(k.key.as_str(), "Enter" | "Return" | "Tab"), switched)
+                    }
+                    _ => (!self.holds_keys(), false),
+                };
+                (forget, boundary, starts_next, Some(event.ts))
             }
-            _ => (!self.holds_keys(), false),
+            // A line not understood: its protective meaning applies now (a forget of everything
+            // held), and it is a boundary like the control or window line it may have been.
+            Record::Bad { protect, .. } => (protect.forget_all.then_some((u64::MAX, None)), !protect.is_none(), false, None),
         };
-        let record = Record::Event { line: self.line, parsed: Parsed { event, unknown_fields: 0 } };
         let mut report = Report::new(self.engine.key_source);
         if starts_next {
             // A key into another target: what came before is complete; this key starts anew.
@@ -106,8 +131,10 @@ impl<'e> Session<'e> {
             }
         }
         let mut events = Vec::new();
-        while self.outbox.front().is_some_and(|e| e.ts.saturating_add(self.hold_ms) <= now) {
-            events.extend(self.outbox.pop_front());
+        if let Some(now) = now {
+            while self.outbox.front().is_some_and(|e| e.ts.saturating_add(self.hold_ms) <= now) {
+                events.extend(self.outbox.pop_front());
+            }
         }
         Ok(Released { events, report })
     }
