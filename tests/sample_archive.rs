@@ -94,11 +94,22 @@ fn check_output(out: &Path, report: &veil::Report) {
         assert!(p.event.seq > last);
         last = p.event.seq;
     }
-    // Pixels.
+    // Pixels. Output frames are named by the engine after their event's seq.
     let pad = Policy::default().file.screenshots.padding as i64;
+    let input = root().join("testdata/sample");
+    let seq_of: HashMap<String, u64> = std::fs::read_to_string(input.join("events.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| veil::capture::parse_line(l.as_bytes()).ok())
+        .filter_map(|p| match p.event.body {
+            veil::capture::Body::Screenshot(s) => Some((s.image, p.event.seq)),
+            _ => None,
+        })
+        .collect();
+    let out_name = |img: &str| veil::screenshot::frame_name(seq_of[img], img);
     let load = |base: &Path, img: &str| image::open(base.join(img)).unwrap().into_rgba8();
     for b in exp["painted"].as_array().unwrap() {
-        let img = load(out, b["image"].as_str().unwrap());
+        let img = load(out, &out_name(b["image"].as_str().unwrap()));
         let r: Vec<i64> = b["box"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
         for y in r[1]..r[1] + r[3] {
             for x in r[0]..r[0] + r[2] {
@@ -106,10 +117,9 @@ fn check_output(out: &Path, report: &veil::Report) {
             }
         }
     }
-    let input = root().join("testdata/sample");
     for b in exp["untouched"].as_array().unwrap() {
         let name = b["image"].as_str().unwrap();
-        let (a, o) = (load(&input, name), load(out, name));
+        let (a, o) = (load(&input, name), load(out, &out_name(name)));
         let r: Vec<i64> = b["box"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
         // Inside the box, less the padding of neighbouring painted boxes.
         for y in r[1] + pad..r[1] + r[3] - pad {

@@ -76,6 +76,9 @@ impl Engine {
                 Body::Window(w) => {
                     focus_in = scope.window_in_scope(Some(&w.app), &w.title, w.url.as_deref());
                     focus_app = w.app.clone();
+                    if !focus_in {
+                        state.denied.insert(&w.app, &w.title);
+                    }
                     focus_in
                 }
                 Body::Key(k) => focus_in && k.target.as_ref().and_then(|t| t.app.as_deref()).is_none_or(|a| scope.app_in_scope(Some(a))),
@@ -92,5 +95,42 @@ impl Engine {
         }
         state.focus_in_scope = Some(focus_in);
         state.focus_app = focus_app;
+    }
+}
+
+/// Windows the stream has seen out of scope (by app, title or URL), as keyed 128-bit hashes of
+/// their app and title, never the strings: a frame's window list carries no URL, so a banking
+/// page denied by its URL is recognised on a later frame by its app and title. Bounded: the
+/// oldest half is forgotten when full.
+#[derive(Debug, Clone, Default)]
+pub struct DeniedWindows {
+    keys: (std::hash::RandomState, std::hash::RandomState),
+    seen: std::collections::HashSet<u128>,
+    order: std::collections::VecDeque<u128>,
+}
+
+impl DeniedWindows {
+    const CAP: usize = 4096;
+
+    fn key(&self, app: &str, title: &str) -> u128 {
+        use std::hash::BuildHasher;
+        let item = (app.to_lowercase(), title);
+        ((self.keys.0.hash_one(&item) as u128) << 64) | self.keys.1.hash_one(&item) as u128
+    }
+
+    pub fn insert(&mut self, app: &str, title: &str) {
+        let k = self.key(app, title);
+        if self.seen.insert(k) {
+            self.order.push_back(k);
+            if self.order.len() > Self::CAP {
+                for old in self.order.drain(..Self::CAP / 2) {
+                    self.seen.remove(&old);
+                }
+            }
+        }
+    }
+
+    pub fn contains(&self, app: &str, title: &str) -> bool {
+        !self.seen.is_empty() && !title.is_empty() && self.seen.contains(&self.key(app, title))
     }
 }

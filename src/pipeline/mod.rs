@@ -31,9 +31,11 @@ use crate::operators::{self, Pseudonymizer};
 use crate::policy::Policy;
 use crate::report::{EventReport, FindingReport, Report};
 use crate::runtime::{self, ModelError};
-use crate::screenshot::FrameError;
+use crate::report::BoxReport;
+use crate::screenshot::FrameFocus;
 
 pub use archive::read_records;
+pub(crate) use consent::DeniedWindows;
 pub(crate) use ner_pass::{wants_ner, NerCache, NerMemo};
 pub use session::{Released, Session, StreamState};
 
@@ -90,6 +92,8 @@ pub(crate) struct Slot {
     focus_app: String,
     /// For a line dropped as not understood (or misplaced): what it may have meant.
     protect: Protective,
+    /// The painted frame of a screenshot whose writing waits until the event is released.
+    frame: Option<Vec<u8>>,
 }
 
 impl Slot {
@@ -203,8 +207,10 @@ impl Engine {
         Ok(r.findings.iter().map(|f| (f.start, f.end)).collect())
     }
 
-    /// One event's fields and frame: detected, replaced, painted. `Err` only for output IO.
-    fn redact_slot(&self, slot: &mut Slot, frames: &dyn FrameIo, cache: &NerCache, frame_time: &Mutex<(f64, f64, f64)>) -> Result<()> {
+    /// One event's fields and frame: detected, replaced, painted. The frame is written now, or
+    /// with `defer` kept in the slot to be written when the event leaves. `Err` only for output
+    /// IO.
+    fn redact_slot(&self, slot: &mut Slot, io: &ChunkIo, cache: &NerCache, frame_time: &Mutex<(f64, f64, f64)>) -> Result<()> {
         let cache = Some(cache);
         let Some(ev) = slot.event.as_mut() else { return Ok(()) };
         let findings = &mut slot.report.findings;
@@ -221,22 +227,29 @@ impl Engine {
         }
         if let Body::Screenshot(s) = &mut ev.body {
             let tf = Instant::now();
-            let painted = self.redact_screenshot(s, slot.focus_in_scope, findings, frames, cache);
+            let focus = FrameFocus { in_scope: slot.focus_in_scope, denied: io.denied };
+            let painted = self.redact_screenshot(ev.seq, s, &focus, findings, io.frames, cache);
             if let Ok(mut t) = frame_time.lock() {
                 t.0 += ms(tf);
-                if let Ok(st) = &painted {
-                    t.1 += st.faces_ms;
-                    t.2 += st.text_ms;
+                if let Ok(out) = &painted {
+                    t.1 += out.stats.faces_ms;
+                    t.2 += out.stats.text_ms;
                 }
             }
             match painted {
-                Ok(st) => {
-                    slot.report.painted_boxes = st.boxes;
+                Ok(out) => {
+                    let st = out.stats;
+                    slot.report.painted_boxes = st.boxes.len();
+                    slot.report.boxes = st.boxes.iter().map(BoxReport::from).collect();
                     slot.report.faces = st.faces;
                     slot.report.text_regions = st.text_regions;
+                    if io.defer {
+                        slot.frame = Some(out.bytes);
+                    } else {
+                        io.frames.write(&s.image, out.bytes)?;
+                    }
                 }
-                Err(FrameError::Drop(r)) => slot.drop(r),
-                Err(FrameError::Io(e)) => return Err(e),
+                Err(r) => slot.drop(r),
             }
         }
         Ok(())
@@ -257,6 +270,20 @@ impl Engine {
         progress: &(dyn Fn(u64) + Sync),
         state: &mut StreamState,
     ) -> Result<(Vec<Event>, Report)> {
+        let (out, report) = self.run_chunk(records, frames, progress, state, false)?;
+        Ok((out.into_iter().map(|(e, _)| e).collect(), report))
+    }
+
+    /// The passes over one chunk. With `defer`, painted frames come back with their events
+    /// instead of being written (a session writes them when the event is released).
+    pub(crate) fn run_chunk(
+        &self,
+        records: Vec<Record>,
+        frames: &dyn FrameIo,
+        progress: &(dyn Fn(u64) + Sync),
+        state: &mut StreamState,
+        defer: bool,
+    ) -> Result<(Vec<(Event, Option<Vec<u8>>)>, Report)> {
         let mut report = Report::new(self.key_source);
         let mut slots: Vec<Slot> = records
             .into_iter()
@@ -273,6 +300,7 @@ impl Engine {
                     focus_in_scope: true,
                     focus_app: String::new(),
                     protect: Protective::NONE,
+                    frame: None,
                 },
                 Record::Bad { line, reason, protect } => Slot {
                     event: None,
@@ -280,6 +308,7 @@ impl Engine {
                     focus_in_scope: false,
                     focus_app: String::new(),
                     protect,
+                    frame: None,
                 },
             })
             .collect();
@@ -318,9 +347,10 @@ impl Engine {
 
         let t = Instant::now();
         let frame_time = Mutex::new((0.0f64, 0.0f64, 0.0f64));
+        let io = ChunkIo { frames, denied: &state.denied, defer };
         slots.par_iter_mut().try_for_each(|slot| -> Result<()> {
             progress(1);
-            match guard::catch(|| self.redact_slot(slot, frames, &cache, &frame_time)) {
+            match guard::catch(|| self.redact_slot(slot, &io, &cache, &frame_time)) {
                 Ok(r) => r,
                 Err(_) => {
                     slot.drop(DropReason::InternalError);
@@ -340,13 +370,20 @@ impl Engine {
                 if matches!(ev.body, Body::Screenshot(_)) {
                     report.totals.output_frames += 1;
                 }
-                out.push(ev);
+                out.push((ev, slot.frame));
             }
             report.add(slot.report);
         }
         report.totals.output_events = out.len();
         Ok((out, report))
     }
+}
+
+/// Where a chunk's frames come from and go, and what the stream knows of denied windows.
+struct ChunkIo<'a> {
+    frames: &'a dyn FrameIo,
+    denied: &'a DeniedWindows,
+    defer: bool,
 }
 
 pub(crate) fn ms(t: Instant) -> f64 {

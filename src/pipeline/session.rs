@@ -14,6 +14,8 @@ pub struct StreamState {
     pub focus_app: String,
     pub paused: bool,
     pub last_seq: Option<u64>,
+    /// Windows seen out of scope (keyed hashes), to recognise them on later frames.
+    pub denied: super::DeniedWindows,
 }
 
 /// One capture stream, fed one event at a time (the embedded use). The [`Engine`] is shared;
@@ -29,7 +31,8 @@ pub struct Session<'e> {
     frames: &'e dyn FrameIo,
     state: StreamState,
     pending: Vec<Record>,
-    outbox: std::collections::VecDeque<Event>,
+    /// Redacted events (with their painted frames, written only on release) waiting `hold_ms`.
+    outbox: std::collections::VecDeque<(Event, Option<Vec<u8>>)>,
     last_target: Option<String>,
     line: usize,
     hold_ms: u64,
@@ -123,7 +126,7 @@ impl<'e> Session<'e> {
         }
         if let Some((ts, span)) = forget {
             let before = self.outbox.len();
-            self.outbox.retain(|e| matches!(e.body, Body::Control(_)) || span.is_some_and(|s| e.ts.saturating_add(s) < ts));
+            self.outbox.retain(|(e, _)| matches!(e.body, Body::Control(_)) || span.is_some_and(|s| e.ts.saturating_add(s) < ts));
             let n = before - self.outbox.len();
             if n > 0 {
                 *report.totals.drops.entry(DropReason::Forgotten).or_default() += n;
@@ -132,8 +135,8 @@ impl<'e> Session<'e> {
         }
         let mut events = Vec::new();
         if let Some(now) = now {
-            while self.outbox.front().is_some_and(|e| e.ts.saturating_add(self.hold_ms) <= now) {
-                events.extend(self.outbox.pop_front());
+            while self.outbox.front().is_some_and(|(e, _)| e.ts.saturating_add(self.hold_ms) <= now) {
+                events.extend(self.release_front()?);
             }
         }
         Ok(Released { events, report })
@@ -145,7 +148,20 @@ impl<'e> Session<'e> {
             self.pending.clear();
             Err(crate::Error::Internal { what: "session finish" })
         })?;
-        Ok(Released { events: self.outbox.drain(..).collect(), report })
+        let mut events = Vec::with_capacity(self.outbox.len());
+        while !self.outbox.is_empty() {
+            events.extend(self.release_front()?);
+        }
+        Ok(Released { events, report })
+    }
+
+    /// Releases the oldest held event: its frame is written now, when it is sure to leave.
+    fn release_front(&mut self) -> Result<Option<Event>> {
+        let Some((event, frame)) = self.outbox.pop_front() else { return Ok(None) };
+        if let (Body::Screenshot(s), Some(bytes)) = (&event.body, frame) {
+            self.frames.write(&s.image, bytes)?;
+        }
+        Ok(Some(event))
     }
 
     fn holds_keys(&self) -> bool {
@@ -154,7 +170,7 @@ impl<'e> Session<'e> {
 
     fn process(&mut self) -> Result<Report> {
         let chunk = std::mem::take(&mut self.pending);
-        let (events, report) = self.engine.redact_batch_with(chunk, self.frames, &|_| {}, &mut self.state)?;
+        let (events, report) = self.engine.run_chunk(chunk, self.frames, &|_| {}, &mut self.state, true)?;
         self.outbox.extend(events);
         Ok(report)
     }
