@@ -8,7 +8,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::capture::archive::{read_line_bounded, LineRead};
-use crate::capture::{parse_line_full, ArchiveReader, ArchiveWriter, DropReason, Parsed, Protective};
+use crate::capture::{parse_line_full, ArchiveReader, ArchiveWriter, DropReason, Parsed, Protective, ReadLimits};
 use crate::error::{Error, Result};
 use crate::report::Report;
 
@@ -28,7 +28,8 @@ impl Engine {
                 return Err(Error::OutputIo { path: output.to_owned(), source: std::io::Error::other("output would be inside the input") });
             }
         }
-        let reader = ArchiveReader::open(input)?;
+        let l = &self.policy.file.limits;
+        let reader = ArchiveReader::open_with(input, ReadLimits { max_entry_bytes: l.max_entry_bytes, max_archive_bytes: l.max_archive_bytes })?;
         let records = read_records(&reader, self.policy.file.limits.max_line_bytes)?;
         opts.start(records.len() as u64);
         let read_ms = ms(t0);
@@ -45,6 +46,7 @@ impl Engine {
         writer.write_file("events.jsonl", &jsonl)?;
         let mut meta = reader.meta().unwrap_or_default();
         meta.format = Some("capture/1".into());
+        meta.client = meta.client.and_then(|c| self.sanitise_client(&c));
         writer.write_file("meta.json", &serde_json::to_vec_pretty(&meta).expect("meta serialises"))?;
         report.timings.read_parse_ms = read_ms;
         report.timings.write_ms = ms(t);
@@ -88,6 +90,9 @@ struct ArchiveFrames<'a> {
 
 impl FrameIo for ArchiveFrames<'_> {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.reader.read_file(path).ok()
+    }
+    fn read_checked(&self, path: &str) -> std::result::Result<Vec<u8>, DropReason> {
         self.reader.read_file(path)
     }
     fn write(&self, path: &str, bytes: Vec<u8>) -> Result<()> {

@@ -11,6 +11,7 @@
 mod archive;
 mod consent;
 mod keys_pass;
+pub mod names;
 mod ner_pass;
 mod session;
 
@@ -52,6 +53,10 @@ pub enum Record {
 pub trait FrameIo: Sync {
     /// The bytes of a frame, by its (validated) path; `None` when missing.
     fn read(&self, path: &str) -> Option<Vec<u8>>;
+    /// The bytes of a frame, or why there are none (`missing_image`, `too_large`).
+    fn read_checked(&self, path: &str) -> std::result::Result<Vec<u8>, DropReason> {
+        self.read(path).ok_or(DropReason::MissingImage)
+    }
     /// Stores a redacted frame.
     fn write(&self, path: &str, bytes: Vec<u8>) -> Result<()>;
 }
@@ -110,10 +115,11 @@ impl Engine {
         let rules = RuleSet::builtin_except(&cfg, &policy.file.detect.disabled_rules).map_err(|e| Error::Policy(format!("[detect] {e}")))?;
         let (pseudo, key_source) = match policy.file.pseudonym.key_env.as_deref().map(|v| (v, std::env::var_os(v))) {
             Some((name, Some(val))) => {
-                if val.is_empty() {
-                    return Err(Error::PseudonymKey(format!("environment variable {name} is set but empty; set a key or unset it")));
+                if SYSTEM_VARS.contains(&name.to_ascii_uppercase().as_str()) {
+                    return Err(Error::PseudonymKey(format!("[pseudonym] key_env names {name}, a system variable, not a secret; name a variable that holds a random key")));
                 }
-                (Pseudonymizer::new(val.as_encoded_bytes().to_vec()), "env")
+                let p = Pseudonymizer::checked(val.as_encoded_bytes()).map_err(|why| Error::PseudonymKey(format!("environment variable {name}: {why}")))?;
+                (p, "env")
             }
             _ => (Pseudonymizer::ephemeral(), "ephemeral"),
         };
@@ -221,7 +227,7 @@ impl Engine {
             Body::Text(t) => self.redact_field(&mut t.text, "text", findings, cache),
             _ => Ok(Vec::new()),
         };
-        if checked.is_err() {
+        if checked.and_then(|_| self.sanitise_names(ev, findings, cache)).is_err() {
             slot.drop(DropReason::ModelFailed);
             return Ok(());
         }
@@ -378,6 +384,9 @@ impl Engine {
         Ok((out, report))
     }
 }
+
+/// Environment variables that are never secrets: naming one as the pseudonym key is an error.
+const SYSTEM_VARS: &[&str] = &["HOME", "PATH", "USER", "USERNAME", "LOGNAME", "SHELL", "PWD", "OLDPWD", "LANG", "LC_ALL", "TERM", "HOSTNAME", "TMPDIR", "TMP", "TEMP", "EDITOR", "DISPLAY", "MAIL", "USERPROFILE", "COMPUTERNAME", "APPDATA"];
 
 /// Where a chunk's frames come from and go, and what the stream knows of denied windows.
 struct ChunkIo<'a> {

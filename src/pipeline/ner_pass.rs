@@ -20,10 +20,12 @@ impl Engine {
         let mut all: Vec<&str> = Vec::new();
         for ev in slots.iter().filter_map(|s| s.event.as_ref()) {
             match &ev.body {
-                Body::Window(w) => all.push(&w.title),
-                Body::Text(t) => all.push(&t.text),
+                Body::Window(w) => all.extend([w.title.as_str(), w.app.as_str()]),
+                Body::Text(t) => all.extend([Some(t.text.as_str()), t.app.as_deref()].into_iter().flatten()),
+                Body::Key(k) => all.extend(k.target.as_ref().and_then(|t| t.app.as_deref())),
                 Body::Screenshot(s) => {
-                    all.extend(s.windows.iter().flatten().map(|w| w.title.as_str()));
+                    all.extend(s.app.as_deref());
+                    all.extend(s.windows.iter().flatten().flat_map(|w| [w.title.as_str(), w.app.as_str()]));
                     for n in s.nodes.iter().flatten().filter(|n| !n.secure) {
                         all.push(&n.text);
                         all.extend(n.lines.iter().flatten().map(|l| l.text.as_str()));

@@ -115,7 +115,7 @@ impl Engine {
         }
         s.windows = (!kept_windows.is_empty()).then_some(kept_windows);
         s.nodes = Some(kept_nodes);
-        let bytes = frames.read(&s.image).ok_or(DropReason::MissingImage)?;
+        let bytes = frames.read_checked(&s.image)?;
         let mut img = paint::decode(&bytes, self.policy.file.limits.max_image_pixels)?;
         drop(bytes);
         // What the detectors see is what leaves: text drawn only in the alpha channel shows.
