@@ -209,3 +209,192 @@ fn lenient_where_the_meaning_is_unambiguous() {
     assert_eq!(r.totals.dropped, 0, "{out}");
     assert!(out.contains("bom line") && out.contains("float header"));
 }
+
+// ---- 3. Output names and free-text fields ----------------------------------------------
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_pixel(w, h, image::Rgba([255, 255, 255, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn two_events_naming_one_frame_get_two_outputs_each_with_its_own_boxes() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = |t: &str| format!(r#"[{{"id":"n","role":"text","text":"{t}","bounds":[10,10,200,20]}}]"#);
+    let lines = vec![
+        format!(r#"{{"seq":1,"ts":1,"kind":"screenshot","image":"frames/shared.png","nodes":{}}}"#, node("jane.doe@example.com")),
+        format!(r#"{{"seq":2,"ts":2,"kind":"screenshot","image":"frames/shared.png","nodes":{}}}"#, node("hello")),
+    ];
+    let input = archive(dir.path(), &lines);
+    std::fs::write(input.join("frames/shared.png"), png(300, 60)).unwrap();
+    for out in [dir.path().join("out"), dir.path().join("out.tar")] {
+        Engine::new(regex_only()).unwrap().redact_archive(&input, &out, &RunOptions::default()).unwrap();
+        let read = |name: &str| -> image::RgbaImage {
+            if out.is_dir() {
+                image::open(out.join(name)).unwrap().into_rgba8()
+            } else {
+                let mut ar = tar::Archive::new(std::fs::File::open(&out).unwrap());
+                let mut found = Vec::new();
+                for e in ar.entries().unwrap() {
+                    let mut e = e.unwrap();
+                    if e.path().unwrap().to_str() == Some(name) {
+                        std::io::Read::read_to_end(&mut e, &mut found).unwrap();
+                    }
+                }
+                image::load_from_memory(&found).unwrap().into_rgba8()
+            }
+        };
+        let first = read(&veil::screenshot::frame_name(1, "frames/shared.png"));
+        let second = read(&veil::screenshot::frame_name(2, "frames/shared.png"));
+        assert_eq!(first.get_pixel(100, 20).0, [0, 0, 0, 255], "{}: the frame with the email is painted", out.display());
+        assert_eq!(second.get_pixel(100, 20).0, [255, 255, 255, 255], "{}: the other keeps its pixels", out.display());
+    }
+}
+
+#[test]
+fn ids_roles_apps_and_file_names_never_leave_verbatim() {
+    let dir = tempfile::tempdir().unwrap();
+    let email = "jane.doe@example.com";
+    let lines = vec![
+        format!(r#"{{"seq":1,"ts":1,"kind":"window","app":"{email}","title":"t","bounds":[0,0,10,10]}}"#),
+        format!(r#"{{"seq":2,"ts":2,"kind":"text","source":"accessibility","text":"hi","app":"{email}","element":"{MARK}","role":"{MARK}"}}"#),
+        format!(r#"{{"seq":3,"ts":3,"kind":"key","key":"a","text":"a","target":{{"app":"{email}","element":"{MARK}","role":"{MARK}"}}}}"#),
+        format!(r#"{{"seq":4,"ts":4,"kind":"screenshot","image":"frames/{email}.png","app":"{email}","windows":[{{"app":"{email}","title":"t","bounds":[0,0,300,60]}}],"nodes":[{{"id":"{MARK}","role":"{MARK}","text":"ok","bounds":[0,0,10,10]}}]}}"#),
+        format!(r#"{{"seq":5,"ts":5,"kind":"text","source":"accessibility","text":"again","element":"{MARK}","role":"AXButton"}}"#),
+    ];
+    let input = archive(dir.path(), &lines);
+    std::fs::write(input.join(format!("frames/{email}.png")), png(300, 60)).unwrap();
+    std::fs::write(input.join("meta.json"), format!(r#"{{"format":"capture/1","client":"recorder for {email}","screen":[300,60]}}"#)).unwrap();
+    let out = dir.path().join("out");
+    Engine::new(regex_only()).unwrap().redact_archive(&input, &out, &RunOptions::default()).unwrap();
+    let mut all = String::new();
+    for f in ["events.jsonl", "meta.json", "report.json"] {
+        all.push_str(&std::fs::read_to_string(out.join(f)).unwrap());
+    }
+    let names: Vec<String> = std::fs::read_dir(out.join("frames")).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert_eq!(names.len(), 1);
+    for hay in [&all, &names[0]] {
+        assert!(!hay.contains("jane.doe") && !hay.contains(MARK), "a client string left verbatim: {hay}");
+    }
+    // Ids still link events (the same element gives the same token); roles from the vocabulary.
+    let events: Vec<serde_json::Value> = std::fs::read_to_string(out.join("events.jsonl")).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let text_events: Vec<_> = events.iter().filter(|e| e["kind"] == "text").collect();
+    assert_eq!(text_events[0]["element"], text_events[1]["element"]);
+    assert!(veil::pipeline::names::is_id_token(text_events[0]["element"].as_str().unwrap()));
+    assert_eq!(text_events[0]["role"], "other");
+    assert_eq!(text_events[1]["role"], "button");
+}
+
+#[test]
+fn weak_pseudonym_keys_are_refused() {
+    std::env::set_var("VEIL_TEST_WEAK_KEY", "k");
+    let p = Policy::from_toml("[pseudonym]\nkey_env = \"VEIL_TEST_WEAK_KEY\"\n[models]\nfaces = false\ntext_regions = false\nner = false").unwrap();
+    let e = Engine::new(p).err().expect("a one-byte key is refused").to_string();
+    assert!(e.contains("16"), "{e}");
+    let p = Policy::from_toml("[pseudonym]\nkey_env = \"HOME\"\n[models]\nfaces = false\ntext_regions = false\nner = false").unwrap();
+    if std::env::var_os("HOME").is_some() {
+        assert!(Engine::new(p).is_err(), "HOME is not a key");
+    }
+}
+
+// ---- 5. Pixels the detectors do not see ------------------------------------------------
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The full-HD sample frame: its event line and the boxes of its 11-16 px text lines that no
+/// UI node covers.
+fn hd_frame() -> (String, image::RgbaImage, Vec<[u32; 4]>) {
+    let line = std::fs::read_to_string(root().join("testdata/sample/events.jsonl")).unwrap().lines().find(|l| l.contains("000091.png")).unwrap().to_string();
+    let img = image::open(root().join("testdata/sample/frames/000091.png")).unwrap().into_rgba8();
+    let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join("testdata/text_sizes.json")).unwrap()).unwrap();
+    let boxes = spec["lines"].as_array().unwrap().iter().map(|l| serde_json::from_value(l["box"].clone()).unwrap()).collect();
+    (line, img, boxes)
+}
+
+/// Share of a box that is painted (black) once the frame is seen over a white background.
+fn painted_share(img: &image::RgbaImage, b: [u32; 4]) -> f64 {
+    let mut n = 0;
+    for y in b[1]..b[1] + b[3] {
+        for x in b[0]..b[0] + b[2] {
+            let p = img.get_pixel(x, y).0;
+            let over_white = |c: u8| (c as u32 * p[3] as u32 + 255 * (255 - p[3] as u32)) / 255;
+            n += (over_white(p[0]) < 40 && over_white(p[1]) < 40 && over_white(p[2]) < 40) as usize;
+        }
+    }
+    n as f64 / (b[2] * b[3]) as f64
+}
+
+fn run_frame(line: &str, img: &image::RgbaImage) -> image::RgbaImage {
+    let dir = tempfile::tempdir().unwrap();
+    let input = archive(dir.path(), &[line.to_string()]);
+    img.save(input.join("frames/000091.png")).unwrap();
+    let out = dir.path().join("out");
+    Engine::new(Policy::default()).unwrap().redact_archive(&input, &out, &RunOptions::default()).unwrap();
+    let seq = serde_json::from_str::<serde_json::Value>(line).unwrap()["seq"].as_u64().unwrap();
+    let written = image::open(out.join(veil::screenshot::frame_name(seq, "frames/000091.png"))).unwrap();
+    assert!(!written.color().has_alpha(), "frames leave opaque");
+    written.into_rgba8()
+}
+
+#[test]
+fn text_drawn_only_in_the_alpha_channel_is_found() {
+    let (line, img, boxes) = hd_frame();
+    // Black everywhere; the picture lives in alpha alone (ink opaque, paper transparent).
+    let alpha_only = image::RgbaImage::from_fn(img.width(), img.height(), |x, y| {
+        let p = img.get_pixel(x, y).0;
+        image::Rgba([0, 0, 0, 255 - ((p[0] as u32 * 3 + p[1] as u32 * 6 + p[2] as u32) / 10) as u8])
+    });
+    let out = run_frame(&line, &alpha_only);
+    for b in boxes {
+        assert!(painted_share(&out, b) > 0.95, "alpha-only text at {b:?} left readable");
+    }
+}
+
+#[test]
+fn picture_nodes_do_not_vouch_for_text_inside_them() {
+    let (line, img, boxes) = hd_frame();
+    // Picture nodes, one empty and one with alt text, each exactly over a line of text.
+    let mut ev: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let nodes = ev["nodes"].as_array_mut().unwrap();
+    for (b, alt) in [(boxes[4], ""), (boxes[5], "Team photo")] {
+        nodes.push(serde_json::json!({"id": "pic", "role": "image", "text": alt, "bounds": [b[0] - 4, b[1] - 4, b[2] + 8, b[3] + 8]}));
+    }
+    let out = run_frame(&ev.to_string(), &img);
+    for b in [boxes[4], boxes[5]] {
+        assert!(painted_share(&out, b) > 0.95, "text inside a picture node at {b:?} left readable");
+    }
+}
+
+#[test]
+fn frames_taken_while_an_out_of_scope_window_has_focus() {
+    let dir = tempfile::tempdir().unwrap();
+    let shot = |seq: u64, windows: &str, node: &str| {
+        format!(r#"{{"seq":{seq},"ts":{seq},"kind":"screenshot","image":"frames/f.png","app":"chrome","windows":{windows},"nodes":[{{"id":"n","role":"text","text":"{node}","bounds":[10,10,100,20]}}]}}"#)
+    };
+    let lines = vec![
+        // Focus on a password manager; the frame's own list omits it.
+        window(1, 1, "1Password", "Vault"),
+        shot(2, r#"[{"app":"chrome","title":"Inbox","bounds":[0,0,300,60]}]"#, MARK),
+        // A bank page denied by its URL, then focus elsewhere: the frame lists the bank window
+        // without a URL.
+        r#"{"seq":3,"ts":3,"kind":"window","app":"chrome","title":"Accounts","bounds":[0,0,300,60],"url":"https://www.chase.com/accounts"}"#.to_string(),
+        window(4, 4, "Code", "main.rs"),
+        shot(5, r#"[{"app":"chrome","title":"Accounts","bounds":[0,0,300,60]}]"#, MARK),
+        shot(6, r#"[{"app":"chrome","title":"Inbox","bounds":[0,0,300,60]}]"#, "kept"),
+    ];
+    let input = archive(dir.path(), &lines);
+    std::fs::write(input.join("frames/f.png"), png(300, 60)).unwrap();
+    let engine = Engine::new(regex_only()).unwrap();
+    let out = dir.path().join("out");
+    let r = engine.redact_archive(&input, &out, &RunOptions::default()).unwrap();
+    let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
+    assert!(!events.contains(MARK), "text of an out-of-scope window left: {events}");
+    assert!(events.contains("kept"));
+    assert_eq!(drops(&r, DropReason::OutOfScope), 3, "the two denied window events and the frame taken under the vault");
+    let bank = image::open(out.join(veil::screenshot::frame_name(5, "f.png"))).unwrap().into_rgba8();
+    assert_eq!(bank.get_pixel(150, 30).0, [0, 0, 0, 255], "the bank window is blanked");
+}
