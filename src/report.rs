@@ -164,6 +164,12 @@ impl Report {
         }
     }
 
+    /// Counts the events that leave (and the frames among them).
+    pub fn count_output(&mut self, events: &[crate::capture::Event]) {
+        self.totals.output_events += events.len();
+        self.totals.output_frames += events.iter().filter(|e| matches!(e.body, crate::capture::Body::Screenshot(_))).count();
+    }
+
     /// A short human summary (for the CLI).
     pub fn summary(&self) -> String {
         let t = &self.totals;

@@ -10,6 +10,7 @@
 pub mod faces;
 pub mod image;
 pub mod ner;
+pub mod pieces;
 pub mod rules;
 pub mod text_regions;
 pub mod validate;

@@ -37,6 +37,7 @@ use crate::screenshot::FrameFocus;
 
 pub use archive::read_records;
 pub(crate) use consent::DeniedWindows;
+pub use keys_pass::KeyState;
 pub(crate) use ner_pass::{wants_ner, NerCache, NerMemo};
 pub use session::{Released, Session, StreamState};
 
@@ -89,8 +90,8 @@ pub struct Redacted {
 }
 
 pub(crate) struct Slot {
-    event: Option<Event>,
-    report: EventReport,
+    pub(crate) event: Option<Event>,
+    pub(crate) report: EventReport,
     /// Was the focused window in scope when this event came?
     focus_in_scope: bool,
     /// App of the focused window (to group keys that name no target).
@@ -98,7 +99,9 @@ pub(crate) struct Slot {
     /// For a line dropped as not understood (or misplaced): what it may have meant.
     protect: Protective,
     /// The painted frame of a screenshot whose writing waits until the event is released.
-    frame: Option<Vec<u8>>,
+    pub(crate) frame: Option<Vec<u8>>,
+    /// A text event's field (value key, element id before hashing), for [`Engine::finalize`].
+    pub(crate) field: Option<(String, Option<String>)>,
 }
 
 impl Slot {
@@ -233,7 +236,7 @@ impl Engine {
         }
         if let Body::Screenshot(s) = &mut ev.body {
             let tf = Instant::now();
-            let focus = FrameFocus { in_scope: slot.focus_in_scope, denied: io.denied };
+            let focus = FrameFocus { in_scope: slot.focus_in_scope, denied: io.denied, secure: io.secure };
             let painted = self.redact_screenshot(ev.seq, s, &focus, findings, io.frames, cache);
             if let Ok(mut t) = frame_time.lock() {
                 t.0 += ms(tf);
@@ -276,12 +279,24 @@ impl Engine {
         progress: &(dyn Fn(u64) + Sync),
         state: &mut StreamState,
     ) -> Result<(Vec<Event>, Report)> {
-        let (out, report) = self.run_chunk(records, frames, progress, state, false)?;
-        Ok((out.into_iter().map(|(e, _)| e).collect(), report))
+        let (slots, mut report) = self.run_chunk(records, frames, progress, state, false)?;
+        let mut out = Vec::with_capacity(slots.len());
+        for mut slot in slots {
+            report.totals.keys_rewritten += self.finalize(&mut slot.event, &mut slot.report, slot.field.as_ref(), &mut state.keys) as usize;
+            if let Some(ev) = slot.event {
+                out.push(ev);
+            }
+            report.add(slot.report);
+        }
+        report.count_output(&out);
+        Ok((out, report))
     }
 
-    /// The passes over one chunk. With `defer`, painted frames come back with their events
-    /// instead of being written (a session writes them when the event is released).
+    /// The passes over one chunk; the slots come back with their events redacted but not yet
+    /// [finalized](Engine::finalize) (key rewrites, late knowledge about text events), and the
+    /// report holds the chunk's timings only (each slot carries its own event report). With
+    /// `defer`, painted frames stay in their slots instead of being written (a session writes
+    /// them when the event is released).
     pub(crate) fn run_chunk(
         &self,
         records: Vec<Record>,
@@ -289,7 +304,7 @@ impl Engine {
         progress: &(dyn Fn(u64) + Sync),
         state: &mut StreamState,
         defer: bool,
-    ) -> Result<(Vec<(Event, Option<Vec<u8>>)>, Report)> {
+    ) -> Result<(Vec<Slot>, Report)> {
         let mut report = Report::new(self.key_source);
         let mut slots: Vec<Slot> = records
             .into_iter()
@@ -307,6 +322,7 @@ impl Engine {
                     focus_app: String::new(),
                     protect: Protective::NONE,
                     frame: None,
+                    field: None,
                 },
                 Record::Bad { line, reason, protect } => Slot {
                     event: None,
@@ -315,6 +331,7 @@ impl Engine {
                     focus_app: String::new(),
                     protect,
                     frame: None,
+                    field: None,
                 },
             })
             .collect();
@@ -334,16 +351,12 @@ impl Engine {
         report.timings.scope_ms = ms(t);
 
         let t = Instant::now();
-        report.totals.keys_rewritten = match guard::catch(|| self.keys_pass(&mut slots)) {
-            Ok(n) => n,
-            Err(_) => {
-                // The typed text could not be checked: no key event leaves.
-                for s in slots.iter_mut().filter(|s| matches!(s.event.as_ref().map(|e| &e.body), Some(Body::Key(_)))) {
-                    s.drop(DropReason::InternalError);
-                }
-                0
+        if guard::catch(|| self.keys_pass(&mut slots, state)).is_err() {
+            // The typed text could not be checked: no key event of the chunk leaves.
+            for s in slots.iter_mut().filter(|s| matches!(s.event.as_ref().map(|e| &e.body), Some(Body::Key(_)))) {
+                s.drop(DropReason::InternalError);
             }
-        };
+        }
         report.timings.keys_ms = ms(t);
 
         let t = Instant::now();
@@ -353,7 +366,7 @@ impl Engine {
 
         let t = Instant::now();
         let frame_time = Mutex::new((0.0f64, 0.0f64, 0.0f64));
-        let io = ChunkIo { frames, denied: &state.denied, defer };
+        let io = ChunkIo { frames, denied: &state.denied, secure: &state.keys.tracker, defer };
         slots.par_iter_mut().try_for_each(|slot| -> Result<()> {
             progress(1);
             match guard::catch(|| self.redact_slot(slot, &io, &cache, &frame_time)) {
@@ -370,18 +383,7 @@ impl Engine {
         report.timings.faces_ms = fa;
         report.timings.text_regions_ms = tr;
 
-        let mut out = Vec::with_capacity(slots.len());
-        for slot in slots {
-            if let Some(ev) = slot.event {
-                if matches!(ev.body, Body::Screenshot(_)) {
-                    report.totals.output_frames += 1;
-                }
-                out.push((ev, slot.frame));
-            }
-            report.add(slot.report);
-        }
-        report.totals.output_events = out.len();
-        Ok((out, report))
+        Ok((slots, report))
     }
 }
 
@@ -392,6 +394,8 @@ const SYSTEM_VARS: &[&str] = &["HOME", "PATH", "USER", "USERNAME", "LOGNAME", "S
 struct ChunkIo<'a> {
     frames: &'a dyn FrameIo,
     denied: &'a DeniedWindows,
+    /// Elements secure for the stream: their nodes are painted and emptied.
+    secure: &'a crate::keys::KeyTracker,
     defer: bool,
 }
 

@@ -2,7 +2,7 @@
 
 use crate::capture::{Body, DropReason, Event, Parsed};
 use crate::error::Result;
-use crate::report::Report;
+use crate::report::{EventReport, Report};
 
 use super::{Engine, FrameIo, Record};
 
@@ -16,31 +16,54 @@ pub struct StreamState {
     pub last_seq: Option<u64>,
     /// Windows seen out of scope (keyed hashes), to recognise them on later frames.
     pub denied: super::DeniedWindows,
+    /// Typing seen so far, and the latest plan for it.
+    pub keys: super::KeyState,
 }
 
 /// One capture stream, fed one event at a time (the embedded use). The [`Engine`] is shared;
 /// a `Session` holds the stream's state and the events not yet safe to release.
 ///
-/// Key events are held until the typed text they belong to is complete: a window change,
-/// Enter or Tab, a key into another target, [`Session::finish`], or `max_pending` events;
-/// other events wait behind held keys so order is kept. Redacted events then wait `hold_ms`
-/// (by capture time) in an outbox before release, so that the person's `forget` can still
-/// remove them: choose `hold_ms` at least as long as the longest forget span you offer.
+/// Events are redacted in chunks and then held: every event at least `hold_ms` (by capture
+/// time) so that the person's `forget` can still remove it (choose `hold_ms` at least as long
+/// as the longest forget span you offer), and key events until typing has paused for
+/// `settle_ms` (a value typed key by key is only PII once complete). What leaves is decided at
+/// release with everything the stream showed by then: a value completed in a later chunk
+/// rewrites keys held from an earlier one, so the output hides what an archive run of the same
+/// events hides. Order is kept: an event waits behind the held events before it. Past
+/// `max_held` held events the oldest leave early, and a key of an unfinished token that could
+/// be the start of a value is dropped then rather than released.
 pub struct Session<'e> {
     engine: &'e Engine,
     frames: &'e dyn FrameIo,
     state: StreamState,
     pending: Vec<Record>,
-    /// Redacted events (with their painted frames, written only on release) waiting `hold_ms`.
-    outbox: std::collections::VecDeque<(Event, Option<Vec<u8>>)>,
-    last_target: Option<String>,
+    held: std::collections::VecDeque<Held>,
     line: usize,
     hold_ms: u64,
+    /// Key events wait until no key has come for this long (default 5 s).
+    pub settle_ms: u64,
+    /// Events gathered before a chunk is redacted even while typing goes on (memory).
     pub max_pending: usize,
+    /// Events held after redaction before the oldest leave early (memory).
+    pub max_held: usize,
+    /// The latest capture time seen.
+    now: u64,
+    last_key_ts: Option<u64>,
 }
 
-/// What a [`Session`] call releases: events safe to leave the machine, and the report of
-/// the work done in this call.
+/// A redacted event waiting for release, with what [`Engine::finalize`] needs.
+struct Held {
+    event: Option<Event>,
+    frame: Option<Vec<u8>>,
+    report: EventReport,
+    field: Option<(String, Option<String>)>,
+    key: bool,
+    ts: u64,
+}
+
+/// What a [`Session`] call releases: events safe to leave the machine (their frames were
+/// written through the session's [`FrameIo`] just before), and the report of the work done
+/// and the events released in this call.
 pub struct Released {
     pub events: Vec<Event>,
     pub report: Report,
@@ -53,11 +76,14 @@ impl<'e> Session<'e> {
             frames,
             state: StreamState::default(),
             pending: Vec::new(),
-            outbox: Default::default(),
-            last_target: None,
+            held: Default::default(),
             line: 0,
             hold_ms,
+            settle_ms: 5_000,
             max_pending: 4096,
+            max_held: 65_536,
+            now: 0,
+            last_key_ts: None,
         }
     }
 
@@ -82,96 +108,143 @@ impl<'e> Session<'e> {
         self.push_guarded(record)
     }
 
-    fn push_guarded(&mut self, record: Record) -> Result<Released> {
-        crate::guard::catch(|| self.push_record(record)).unwrap_or_else(|_| {
-            self.pending.clear();
-            Err(crate::Error::Internal { what: "session push" })
+    /// Redacts what is gathered now (a chunk), without releasing anything the rules above
+    /// still hold. Sessions flush by themselves; this is for callers that want bounded
+    /// latency of redaction work (and for tests of chunk independence).
+    pub fn flush(&mut self) -> Result<Released> {
+        crate::guard::catch(|| {
+            let mut report = self.process()?;
+            let events = self.release(false, &mut report)?;
+            Ok(Released { events, report })
         })
-    }
-
-    fn push_record(&mut self, record: Record) -> Result<Released> {
-        let (forget, boundary, starts_next, now) = match &record {
-            Record::Event { parsed, .. } => {
-                let event = &parsed.event;
-                let forget = match &event.body {
-                    Body::Control(c) if c.action == crate::capture::ControlAction::Forget => Some((event.ts, c.span_ms)),
-                    _ => None,
-                };
-                let (boundary, starts_next) = match &event.body {
-                    Body::Window(_) | Body::Control(_) => (true, false),
-                    Body::Key(k) => {
-                        let target = k.target.as_ref().map(|t| format!("{:?}/{:?}", t.app, t.element));
-                        let switched = self.last_target.is_some() && self.last_target != target;
-                        self.last_target = target;
-                        (switched || matches!(k.key.as_str(), "Enter" | "Return" | "Tab"), switched)
-                    }
-                    _ => (!self.holds_keys(), false),
-                };
-                (forget, boundary, starts_next, Some(event.ts))
-            }
-            // A line not understood: its protective meaning applies now (a forget of everything
-            // held), and it is a boundary like the control or window line it may have been.
-            Record::Bad { protect, .. } => (protect.forget_all.then_some((u64::MAX, None)), !protect.is_none(), false, None),
-        };
-        let mut report = Report::new(self.engine.key_source);
-        if starts_next {
-            // A key into another target: what came before is complete; this key starts anew.
-            report = self.process()?;
-            self.pending.push(record);
-        } else {
-            self.pending.push(record);
-            if boundary || self.pending.len() >= self.max_pending {
-                report = self.process()?;
-            }
-        }
-        if let Some((ts, span)) = forget {
-            let before = self.outbox.len();
-            self.outbox.retain(|(e, _)| matches!(e.body, Body::Control(_)) || span.is_some_and(|s| e.ts.saturating_add(s) < ts));
-            let n = before - self.outbox.len();
-            if n > 0 {
-                *report.totals.drops.entry(DropReason::Forgotten).or_default() += n;
-                report.totals.dropped += n;
-            }
-        }
-        let mut events = Vec::new();
-        if let Some(now) = now {
-            while self.outbox.front().is_some_and(|(e, _)| e.ts.saturating_add(self.hold_ms) <= now) {
-                events.extend(self.release_front()?);
-            }
-        }
-        Ok(Released { events, report })
+        .unwrap_or_else(|_| self.internal("session flush"))
     }
 
     /// End of stream: redacts and releases everything held.
     pub fn finish(&mut self) -> Result<Released> {
-        let report = crate::guard::catch(|| self.process()).unwrap_or_else(|_| {
-            self.pending.clear();
-            Err(crate::Error::Internal { what: "session finish" })
-        })?;
-        let mut events = Vec::with_capacity(self.outbox.len());
-        while !self.outbox.is_empty() {
-            events.extend(self.release_front()?);
+        crate::guard::catch(|| {
+            let mut report = self.process()?;
+            let events = self.release(true, &mut report)?;
+            Ok(Released { events, report })
+        })
+        .unwrap_or_else(|_| self.internal("session finish"))
+    }
+
+    fn internal(&mut self, what: &'static str) -> Result<Released> {
+        self.pending.clear();
+        Err(crate::Error::Internal { what })
+    }
+
+    fn push_guarded(&mut self, record: Record) -> Result<Released> {
+        crate::guard::catch(|| self.push_record(record)).unwrap_or_else(|_| self.internal("session push"))
+    }
+
+    fn push_record(&mut self, record: Record) -> Result<Released> {
+        let mut forget = None;
+        match &record {
+            Record::Event { parsed, .. } => {
+                let ev = &parsed.event;
+                self.now = self.now.max(ev.ts);
+                match &ev.body {
+                    Body::Key(_) => self.last_key_ts = Some(ev.ts),
+                    Body::Control(c) if c.action == crate::capture::ControlAction::Forget => forget = Some((ev.ts, c.span_ms)),
+                    _ => {}
+                }
+            }
+            // A line not understood that may have been a forget forgets everything held.
+            Record::Bad { protect, .. } if protect.forget_all => forget = Some((u64::MAX, None)),
+            Record::Bad { .. } => {}
         }
+        self.pending.push(record);
+        let mut report = Report::new(self.engine.key_source);
+        if !self.holds_keys() || self.settled() || self.pending.len() >= self.max_pending {
+            report = self.process()?;
+        }
+        if let Some((ts, span)) = forget {
+            self.forget(ts, span, &mut report);
+        }
+        let events = self.release(false, &mut report)?;
         Ok(Released { events, report })
     }
 
-    /// Releases the oldest held event: its frame is written now, when it is sure to leave.
-    fn release_front(&mut self) -> Result<Option<Event>> {
-        let Some((event, frame)) = self.outbox.pop_front() else { return Ok(None) };
-        if let (Body::Screenshot(s), Some(bytes)) = (&event.body, frame) {
-            self.frames.write(&s.image, bytes)?;
+    /// Typing has paused long enough for held keys to be complete.
+    fn settled(&self) -> bool {
+        self.last_key_ts.is_none_or(|t| t.saturating_add(self.settle_ms) <= self.now)
+    }
+
+    /// Removes held events within `span` before `ts` (all of them without a span).
+    fn forget(&mut self, ts: u64, span: Option<u64>, report: &mut Report) {
+        let ks = &mut self.state.keys;
+        for h in self.held.iter_mut() {
+            let Some(ev) = &h.event else { continue };
+            if matches!(ev.body, Body::Control(_)) || span.is_some_and(|s| ev.ts.saturating_add(s) < ts) {
+                continue;
+            }
+            ks.rewrites.remove(&ev.seq);
+            ks.findings.remove(&ev.seq);
+            h.event = None;
+            h.frame = None;
+            h.report.dropped = Some(DropReason::Forgotten);
+            h.report.findings.clear();
         }
-        Ok(Some(event))
+        let _ = report;
     }
 
     fn holds_keys(&self) -> bool {
         self.pending.iter().any(|r| matches!(r, Record::Event { parsed, .. } if matches!(parsed.event.body, Body::Key(_))))
     }
 
+    /// Redacts the gathered chunk into held events.
     fn process(&mut self) -> Result<Report> {
+        if self.pending.is_empty() {
+            return Ok(Report::new(self.engine.key_source));
+        }
         let chunk = std::mem::take(&mut self.pending);
-        let (events, report) = self.engine.run_chunk(chunk, self.frames, &|_| {}, &mut self.state, true)?;
-        self.outbox.extend(events);
+        let (slots, report) = self.engine.run_chunk(chunk, self.frames, &|_| {}, &mut self.state, true)?;
+        for s in slots {
+            let key = matches!(s.event.as_ref().map(|e| &e.body), Some(Body::Key(_)));
+            let ts = s.event.as_ref().map_or(0, |e| e.ts);
+            self.held.push_back(Held { event: s.event, frame: s.frame, report: s.report, field: s.field, key, ts });
+        }
         Ok(report)
+    }
+
+    /// Releases held events that may leave (all of them with `all`), in order, each finalized
+    /// with what the stream knows now.
+    fn release(&mut self, all: bool, report: &mut Report) -> Result<Vec<Event>> {
+        let settled = self.settled();
+        let mut open: Option<std::collections::HashSet<u64>> = None;
+        let mut out = Vec::new();
+        while let Some(front) = self.held.front() {
+            let forced = self.held.len() > self.max_held;
+            let due = front.event.is_none() || (front.ts.saturating_add(self.hold_ms) <= self.now && (!front.key || settled));
+            if !(all || forced || due) {
+                break;
+            }
+            let mut h = self.held.pop_front().expect("front exists");
+            if forced && !all && h.key {
+                // Released before typing settled: a key of a token that may still become a
+                // value does not leave.
+                let open = open.get_or_insert_with(|| crate::keys::plan::open_prefix_keys(&self.state.keys.tracker));
+                if h.event.as_ref().is_some_and(|e| open.contains(&e.seq)) {
+                    h.event = None;
+                    h.report.dropped = Some(DropReason::RedactedKeystroke);
+                }
+            }
+            report.totals.keys_rewritten += self.engine.finalize(&mut h.event, &mut h.report, h.field.as_ref(), &mut self.state.keys) as usize;
+            if let Some(ev) = h.event {
+                if let (Body::Screenshot(s), Some(bytes)) = (&ev.body, h.frame) {
+                    self.frames.write(&s.image, bytes)?;
+                }
+                out.push(ev);
+            }
+            report.add(h.report);
+        }
+        report.count_output(&out);
+        // Typing older than anything held, and idle for long, is no longer needed.
+        let oldest = self.held.front().map_or(self.now, |h| h.ts);
+        let retain = self.hold_ms.saturating_add(self.settle_ms).max(600_000);
+        self.state.keys.tracker.forget_before(oldest.min(self.now.saturating_sub(retain)));
+        Ok(out)
     }
 }

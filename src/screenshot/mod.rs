@@ -75,6 +75,9 @@ impl Engine {
             if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
                 continue; // belongs to a blanked window: neither text nor box leaves
             }
+            // A node is secure when it says so, when its role is a password's, or when the
+            // stream has seen its element secure.
+            n.secure = n.secure || n.role.as_deref().is_some_and(crate::keys::tracker::is_password_role) || n.id.as_deref().is_some_and(|id| focus.secure.is_secure_element(id));
             // A secure node's text is emptied whatever it holds: rules only, no model run.
             let node_cache = if n.secure { None } else { cache };
             let picture = is_picture(&n);
@@ -199,6 +202,8 @@ pub fn is_frame_name(name: &str) -> bool {
 pub(crate) struct FrameFocus<'a> {
     pub in_scope: bool,
     pub denied: &'a crate::pipeline::DeniedWindows,
+    /// Elements the stream has seen secure (or with a password role): their nodes are secure.
+    pub secure: &'a crate::keys::KeyTracker,
 }
 
 impl FrameFocus<'_> {
