@@ -181,11 +181,12 @@ pub fn plan<'a>(t: &KeyTracker, d: &Detect, action_of: &dyn Fn(Entity) -> &'a Ac
     let mut hits: Vec<Hit> = Vec::new();
     let mut failed: Vec<u64> = Vec::new();
     // Readings across fields: everything typed in order, and consecutive short fields joined.
-    let mut joined: Vec<Buf> = Vec::new();
+    // (buffer, whether it joins single-character boxes: a one-time code's shape)
+    let mut joined: Vec<(Buf, bool)> = Vec::new();
     if per_field.len() > 1 {
-        let mut all: Buf = per_field.iter().flat_map(|(_, _, lit)| lit.log.iter().copied()).collect();
+        let mut all: Buf = per_field.iter().flat_map(|(_, _, lit)| lit.log.iter().copied().filter(|&(_, s)| s != SEP)).collect();
         all.sort_by_key(|&(_, s)| s);
-        joined.push(all);
+        joined.push((all, false));
         joined.extend(boxes(&per_field));
     }
     let mut checked: HashSet<String> = HashSet::new();
@@ -208,20 +209,43 @@ pub fn plan<'a>(t: &KeyTracker, d: &Detect, action_of: &dyn Fn(Entity) -> &'a Ac
                 hits.push(Hit { buf: &r.buf, span, wide: widen(&r.buf, span), entity: fi.entity, detector: fi.detector });
             }
         }
-        // What the stream showed the element to hold.
+        // What the stream showed the element to hold: alone, and after what was typed into it
+        // (an IME commit or autocomplete after a typed label).
+        let typed: String = readings[0].buf.iter().map(|(c, _)| c).collect();
         for text in f.element.as_deref().map_or(&[][..], |e| t.element_texts(e)) {
+            for (offset, whole) in [(0, text.clone()), (typed.len(), format!("{typed}{text}"))] {
+                if offset > 0 && typed.trim().is_empty() {
+                    continue;
+                }
+                if let Some(found) = (d.full)(&whole) {
+                    vals.extend(found.iter().filter(|fi| fi.end > offset).map(|fi| (whole[fi.start.max(offset)..fi.end].to_string(), fi.entity)));
+                }
+            }
+        }
+    }
+    // Elements no key was typed into that showed several texts (IME compositions, an
+    // autocomplete): what the last of them holds may make pieces of the others.
+    let typed_elements: HashSet<&str> = per_field.iter().filter_map(|(f, _, _)| f.element.as_deref()).collect();
+    for (el, texts) in t.elements_with_texts() {
+        if texts.len() < 2 || typed_elements.contains(el) {
+            continue;
+        }
+        let vals = values.entry(format!("e\0{el}")).or_default();
+        for text in texts {
             if let Some(found) = (d.full)(text) {
                 vals.extend(found.iter().map(|fi| (text[fi.start..fi.end].to_string(), fi.entity)));
             }
         }
     }
-    for buf in &joined {
+    for (buf, single_boxes) in &joined {
         let (text, at) = render(buf);
         for fi in (d.rules)(&text) {
             let Some(span) = char_span(&at, &fi) else { continue };
             hits.push(Hit { buf, span, wide: widen(buf, span), entity: fi.entity, detector: fi.detector });
         }
-        if let Some(span) = one_time_code(buf) {
+        if let Some(span) = one_time_code(buf).filter(|_| *single_boxes) {
+            let code: String = buf.iter().map(|(c, _)| c).collect();
+            values.entry("*".into()).or_default().push((code, Entity::Secret));
             hits.push(Hit { buf, span, wide: span, entity: Entity::Secret, detector: "one_time_code" });
         }
     }
@@ -251,6 +275,9 @@ pub fn plan<'a>(t: &KeyTracker, d: &Detect, action_of: &dyn Fn(Entity) -> &'a Ac
             }
         }
     }
+    // Every value, for text that went anywhere (the clipboard).
+    let all: Vec<(String, Entity)> = values.values().flatten().cloned().collect();
+    values.entry("*".into()).or_default().extend(all);
     plan.values = values
         .into_iter()
         .map(|(k, mut v)| {
@@ -271,30 +298,33 @@ pub fn value_key(f: &Field) -> String {
 }
 
 /// Consecutive short fields of one app (in the order they were first typed into), joined with
-/// nothing, a dash or a space: a value typed box by box.
-fn boxes(fields: &[(&Field, Vec<Reading>, Run)]) -> Vec<Buf> {
-    let mut ordered: Vec<&(&Field, Vec<Reading>, Run)> = fields.iter().collect();
-    ordered.sort_by_key(|(f, _, _)| f.first_seq);
-    let short = |b: &Buf| (1..=8).contains(&b.len()) && !b.iter().any(|(c, _)| c.is_whitespace());
+/// nothing, a dash or a space: a value typed box by box. A box's text is what it holds less
+/// whitespace (the Tab or Enter that moved to the next box). Each join comes with whether its
+/// boxes hold one character each (the shape of a one-time code).
+fn boxes(fields: &[(&Field, Vec<Reading>, Run)]) -> Vec<(Buf, bool)> {
+    let mut ordered: Vec<(&Field, Buf)> = fields.iter().map(|(f, _, lit)| (*f, lit.text.iter().copied().filter(|(c, _)| !c.is_whitespace()).collect())).collect();
+    ordered.sort_by_key(|(f, _)| f.first_seq);
+    let short = |b: &Buf| (1..=8).contains(&b.len());
     let mut out = Vec::new();
     let mut i = 0;
     while i < ordered.len() {
         let mut j = i;
-        while j < ordered.len() && short(&ordered[j].2.text) && ordered[j].0.app == ordered[i].0.app {
+        while j < ordered.len() && short(&ordered[j].1) && ordered[j].0.app == ordered[i].0.app {
             j += 1;
         }
         let run = &ordered[i..j];
         for len in 2..=run.len().min(8) {
             for w in run.windows(len) {
+                let singles = w.iter().all(|(_, b)| b.len() == 1);
                 for sep in ["", "-", " "] {
                     let mut buf: Buf = Vec::new();
-                    for (k, (_, _, lit)) in w.iter().enumerate() {
+                    for (k, (_, b)) in w.iter().enumerate() {
                         if k > 0 {
                             buf.extend(sep.chars().map(|c| (c, SEP)));
                         }
-                        buf.extend_from_slice(&lit.text);
+                        buf.extend_from_slice(b);
                     }
-                    out.push(buf);
+                    out.push((buf, singles && sep.is_empty()));
                 }
             }
         }

@@ -165,6 +165,11 @@ impl KeyTracker {
         self.secure_elements.contains(element)
     }
 
+    /// Every element with texts, and its texts.
+    pub fn elements_with_texts(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.element_texts.iter().map(|(e, v)| (e.as_str(), v.as_slice()))
+    }
+
     pub fn element_texts(&self, element: &str) -> &[String] {
         self.element_texts.get(element).map_or(&[], Vec::as_slice)
     }

@@ -52,9 +52,11 @@ impl Engine {
                 Body::Text(t) => {
                     ks.tracker.text(t.source, &t.text, t.element.as_deref(), t.role.as_deref());
                     let app = t.app.as_deref().unwrap_or(&slot.focus_app);
-                    slot.field = Some(match &t.element {
-                        Some(e) => (format!("e\0{e}"), Some(e.clone())),
-                        None => (format!("a\0{app}"), None),
+                    slot.field = Some(match (&t.element, t.source) {
+                        // What was copied may have been pasted anywhere: every value counts.
+                        (_, crate::capture::TextSource::Clipboard) => ("*".into(), None),
+                        (Some(e), _) => (format!("e\0{e}"), Some(e.clone())),
+                        (None, _) => (format!("a\0{app}"), None),
                     });
                 }
                 Body::Mouse(m) if matches!(m.action, MouseAction::Down | MouseAction::Click) => ks.tracker.click(),
@@ -68,7 +70,7 @@ impl Engine {
                 _ => {}
             }
         }
-        if !typed_any && ks.tracker.fields().is_empty() {
+        if !typed_any && ks.tracker.fields().is_empty() && !ks.tracker.elements_with_texts().any(|(_, t)| t.len() > 1) {
             return;
         }
         let full = |t: &str| self.detect(t).ok();
