@@ -154,10 +154,22 @@ impl Writer {
     }
 }
 
+const KINDS: [&str; 18] = [
+    "plain", "backspace", "arrows", "delete", "selection", "select_all", "click", "undo", "altgr", "shortcut_text", "boxes", "ime",
+    "autocomplete", "paste", "interleaved", "element_change", "two_apps", "secure_flip",
+];
+
 /// One script, from a seed.
 fn script(seed: u64) -> Script {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let (label, value, _) = value(&mut rng);
+    let kind = *rng.pick(&KINDS);
+    script_for(&mut rng, label, value, kind)
+}
+
+/// A script typing `label` + `value` with the editing of `kind`.
+fn script_for(rng: &mut Rng, label: String, value: String, kind: &'static str) -> Script {
+    let mut rng = Rng(rng.next() | 1);
     let mut w = Writer { events: Vec::new(), seq: 0, ts: 1_700_000_000_000, truth: Truth::default() };
     w.push(json!({"kind": "window", "app": "mail", "title": "Compose", "bounds": [0, 0, 800, 600]}));
     let multiline = rng.below(3) == 0;
@@ -175,11 +187,6 @@ fn script(seed: u64) -> Script {
         1 => w.key(t, "Tab", None, &[]),
         _ => {}
     };
-    let kinds = [
-        "plain", "backspace", "arrows", "delete", "selection", "select_all", "click", "undo", "altgr", "shortcut_text", "boxes", "ime",
-        "autocomplete", "paste", "interleaved", "element_change", "two_apps", "secure_flip",
-    ];
-    let kind = *rng.pick(&kinds);
     let fc: Vec<char> = full.chars().collect();
     let s = |a: usize, b: usize| -> String { fc[a..b].iter().collect() };
     match kind {
@@ -515,7 +522,10 @@ fn engine() -> Engine {
 
 /// Checks one script; returns the problem, if any.
 fn check(engine: &Engine, seed: u64) -> Result<(), String> {
-    let sc = script(seed);
+    check_script(engine, seed, script(seed))
+}
+
+fn check_script(engine: &Engine, seed: u64, sc: Script) -> Result<(), String> {
     let out = archive_run(engine, &sc.events);
     let ps = pieces(&sc.value, &sc.context);
     for r in replays(&out, &sc.truth) {
@@ -598,4 +608,67 @@ fn leak_census() {
         }
     }
     println!("{by:?}");
+}
+
+/// Boxes on screen: a card in four inputs (UI tree text and pixels), an element secure only
+/// in the key stream, and box text holding pieces of what was typed.
+#[test]
+fn boxes_and_secure_elements_on_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(input.join("frames")).unwrap();
+    let img = image::RgbaImage::from_pixel(400, 200, image::Rgba([255, 255, 255, 255]));
+    img.save(input.join("frames/f.png")).unwrap();
+    let bx = |id: &str, text: &str, x: i64, y: i64| json!({"id": id, "role": "textbox", "text": text, "bounds": [x, y, 60, 24]});
+    let mut w = Writer { events: Vec::new(), seq: 0, ts: 1_700_000_000_000, truth: Truth::default() };
+    // "pw" is secure only on its first key; the rest of the password is typed as plain text.
+    w.key(&Writer::target("bank", "pw", true, "textbox"), "s", Some("s"), &[]);
+    w.typing(&Writer::target("bank", "pw", false, "textbox"), "ecretHorse42");
+    let nodes = vec![bx("c1", "4111", 10, 20), bx("c2", "1111", 80, 20), bx("c3", "1111", 150, 20), bx("c4", "1111", 220, 21), bx("pw", "secretHorse42", 10, 100), bx("note", "1234", 300, 100)];
+    w.push(json!({"kind": "screenshot", "image": "frames/f.png", "app": "bank", "nodes": nodes}));
+    let lines: String = w.events.iter().map(|v| v.to_string() + "\n").collect();
+    std::fs::write(input.join("events.jsonl"), lines).unwrap();
+    let out = dir.path().join("out");
+    engine().redact_archive(&input, &out, &Default::default()).unwrap();
+    let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
+    assert!(!events.contains("4111") && !events.contains("\"1111\""), "a card in boxes left in node text: {events}");
+    assert!(!events.contains("ecretHorse") && !events.contains("Horse42"), "a field secure once leaked: {events}");
+    assert!(events.contains("\"1234\""), "a lone box with no value stays");
+    let seq = w.seq;
+    let frame = image::open(out.join(veil::screenshot::frame_name(seq, "f.png"))).unwrap().into_rgba8();
+    for (x, y) in [(40, 32), (110, 32), (180, 32), (250, 33), (40, 112)] {
+        assert_eq!(frame.get_pixel(x, y).0[..3], [0, 0, 0], "box at {x},{y} not painted");
+    }
+    assert_eq!(frame.get_pixel(330, 112).0[..3], [255, 255, 255]);
+}
+
+/// Names (the NER model's findings) typed with ordinary edits: the same oracle. Only names the
+/// model finds when typed plainly count (this is about typing, not the model's recall).
+#[test]
+fn names_typed_with_edits() {
+    let p = "[models]\nfaces = false\ntext_regions = false\n[actions]\ndefault = \"tag\"\nPERSON = \"tag\"\nEMAIL_ADDRESS = \"tag\"\n";
+    let e = Engine::new(Policy::from_toml(p).unwrap()).unwrap();
+    let names = [
+        "Margarethe Okonkwo", "Dmitri Vasquez", "Ingrid Haldorsen", "Tomasz Wieczorek", "Aaliyah Brennan", "Kenji Matsuda", "Solveig Lindqvist",
+        "Rafael Montoya", "Priya Raghunathan", "Corentin Lefebvre", "Jane Doe", "Michael Thompson", "Sarah O'Connor", "David Kowalski",
+        "Emily Richardson", "Carlos Mendoza", "Hannah Schmidt", "Oliver Bennett", "Fatima Al-Sayed", "Lucas Moreau",
+    ];
+    let (mut checked, mut failures) = (0, Vec::new());
+    for (i, name) in names.iter().enumerate() {
+        let label = "Please call ".to_string();
+        if !e.detect(&format!("{label}{name}")).unwrap().iter().any(|f| f.entity.name() == "PERSON") {
+            continue;
+        }
+        for (k, kind) in ["plain", "backspace", "arrows", "click", "selection", "autocomplete"].iter().enumerate() {
+            let seed = (i * 16 + k) as u64 + 1;
+            let sc = script_for(&mut Rng(seed | 1), label.clone(), name.to_string(), kind);
+            checked += 1;
+            if let Err(f) = check_script(&e, seed, sc) {
+                failures.push(f);
+            }
+        }
+    }
+    println!("{checked} name scripts checked");
+    assert!(checked >= 30, "the model found too few of the names to test typing ({checked})");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -129,17 +129,7 @@ impl Engine {
                 }
                 if let Some(values) = ks.values.get(value_key) {
                     let found = crate::detect::pieces::find(&t.text, values, 4);
-                    for f in &found {
-                        report.findings.push(FindingReport {
-                            entity: f.entity,
-                            detector: f.detector,
-                            field: "text".into(),
-                            start: f.start,
-                            end: f.end,
-                            action: self.policy.action(f.entity).name(),
-                            keys: None,
-                        });
-                    }
+                    self.report_findings(&found, "text", &mut report.findings);
                     if !found.is_empty() {
                         t.text = crate::operators::apply(&t.text, &found, |e| self.policy.action(e), &self.pseudo);
                     }

@@ -175,7 +175,7 @@ impl Engine {
     }
 
     /// `ner`: findings computed ahead (texts missing from it are run now); `None`: rules only.
-    fn detect_with(&self, text: &str, ner: Option<&NerCache>) -> Result<Vec<Finding>, ModelError> {
+    pub(crate) fn detect_with(&self, text: &str, ner: Option<&NerCache>) -> Result<Vec<Finding>, ModelError> {
         let mut v = Vec::new();
         self.rules.detect(text, &mut v);
         self.custom.iter().for_each(|d| d.detect(text, &mut v));
@@ -196,22 +196,25 @@ impl Engine {
 
     /// Redacts one field in place; returns the byte spans (in the original) of what was found.
     /// `cache`: as in `detect_with` (`None` for fields the NER model is not for: URLs).
+    /// Adds findings of one field to an event's report.
+    pub(crate) fn report_findings(&self, found: &[Finding], field: &str, out: &mut Vec<FindingReport>) {
+        out.extend(found.iter().map(|f| FindingReport {
+            entity: f.entity,
+            detector: f.detector,
+            field: field.to_string(),
+            start: f.start,
+            end: f.end,
+            action: self.policy.action(f.entity).name(),
+            keys: None,
+        }));
+    }
+
     pub(crate) fn redact_field(&self, text: &mut String, field: &str, out: &mut Vec<FindingReport>, cache: Option<&NerCache>) -> Result<Vec<(usize, usize)>, ModelError> {
         let r = self.redact_with(text, cache)?;
         if r.findings.is_empty() {
             return Ok(Vec::new());
         }
-        for f in &r.findings {
-            out.push(FindingReport {
-                entity: f.entity,
-                detector: f.detector,
-                field: field.to_string(),
-                start: f.start,
-                end: f.end,
-                action: self.policy.action(f.entity).name(),
-                keys: None,
-            });
-        }
+        self.report_findings(&r.findings, field, out);
         *text = r.text;
         Ok(r.findings.iter().map(|f| (f.start, f.end)).collect())
     }
@@ -230,13 +233,14 @@ impl Engine {
             Body::Text(t) => self.redact_field(&mut t.text, "text", findings, cache),
             _ => Ok(Vec::new()),
         };
-        if checked.and_then(|_| self.sanitise_names(ev, findings, cache)).is_err() {
+        if checked.is_err() {
             slot.drop(DropReason::ModelFailed);
             return Ok(());
         }
+        let mut frame = None;
         if let Body::Screenshot(s) = &mut ev.body {
             let tf = Instant::now();
-            let focus = FrameFocus { in_scope: slot.focus_in_scope, denied: io.denied, secure: io.secure };
+            let focus = FrameFocus { in_scope: slot.focus_in_scope, denied: io.denied, secure: &io.keys.tracker, values: &io.keys.values };
             let painted = self.redact_screenshot(ev.seq, s, &focus, findings, io.frames, cache);
             if let Ok(mut t) = frame_time.lock() {
                 t.0 += ms(tf);
@@ -252,13 +256,24 @@ impl Engine {
                     slot.report.boxes = st.boxes.iter().map(BoxReport::from).collect();
                     slot.report.faces = st.faces;
                     slot.report.text_regions = st.text_regions;
-                    if io.defer {
-                        slot.frame = Some(out.bytes);
-                    } else {
-                        io.frames.write(&s.image, out.bytes)?;
-                    }
+                    frame = Some(out.bytes);
                 }
-                Err(r) => slot.drop(r),
+                Err(r) => {
+                    slot.drop(r);
+                    return Ok(());
+                }
+            }
+        }
+        // Ids and roles last: the passes above match node ids to key and text events.
+        if self.sanitise_names(ev, &mut slot.report.findings, cache).is_err() {
+            slot.drop(DropReason::ModelFailed);
+            return Ok(());
+        }
+        if let (Some(bytes), Body::Screenshot(s)) = (frame, &ev.body) {
+            if io.defer {
+                slot.frame = Some(bytes);
+            } else {
+                io.frames.write(&s.image, bytes)?;
             }
         }
         Ok(())
@@ -366,7 +381,7 @@ impl Engine {
 
         let t = Instant::now();
         let frame_time = Mutex::new((0.0f64, 0.0f64, 0.0f64));
-        let io = ChunkIo { frames, denied: &state.denied, secure: &state.keys.tracker, defer };
+        let io = ChunkIo { frames, denied: &state.denied, keys: &state.keys, defer };
         slots.par_iter_mut().try_for_each(|slot| -> Result<()> {
             progress(1);
             match guard::catch(|| self.redact_slot(slot, &io, &cache, &frame_time)) {
@@ -394,8 +409,9 @@ const SYSTEM_VARS: &[&str] = &["HOME", "PATH", "USER", "USERNAME", "LOGNAME", "S
 struct ChunkIo<'a> {
     frames: &'a dyn FrameIo,
     denied: &'a DeniedWindows,
-    /// Elements secure for the stream: their nodes are painted and emptied.
-    secure: &'a crate::keys::KeyTracker,
+    /// What the stream knows of typing: secure elements (their nodes are painted and
+    /// emptied), values typed into elements (pieces in their nodes go).
+    keys: &'a KeyState,
     defer: bool,
 }
 

@@ -8,6 +8,7 @@
 
 pub mod localize;
 pub mod paint;
+pub mod rows;
 
 use std::time::Instant;
 
@@ -68,6 +69,8 @@ impl Engine {
             return Err(DropReason::UnverifiedPixels);
         }
         let mut kept_nodes = Vec::with_capacity(nodes.len());
+        // Short node texts as they came (before redaction), for joins along a row.
+        let mut originals: Vec<(usize, String, crate::capture::Rect, Option<String>)> = Vec::new();
         // Boxes whose text was read and checked: they vouch for the text regions under them.
         let mut vouchers: Vec<crate::capture::Rect> = Vec::new();
         for (i, mut n) in nodes.into_iter().enumerate() {
@@ -81,7 +84,20 @@ impl Engine {
             // A secure node's text is emptied whatever it holds: rules only, no model run.
             let node_cache = if n.secure { None } else { cache };
             let picture = is_picture(&n);
-            let node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, node_cache).map_err(failed)?;
+            let original = (!n.secure && n.lines.is_none()).then(|| n.text.clone());
+            let mut node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, node_cache).map_err(failed)?;
+            // Pieces of values the stream saw typed into this element (a box of a card).
+            if let Some(values) = n.id.as_ref().and_then(|id| focus.values.get(&format!("e\0{id}"))) {
+                let found = crate::detect::pieces::find(&n.text, values, 4);
+                if !found.is_empty() {
+                    node_spans.extend(found.iter().map(|f| (f.start, f.end)));
+                    self.report_findings(&found, &format!("nodes[{i}].text"), findings);
+                    n.text = crate::operators::apply(&n.text, &found, |e| self.policy.action(e), &self.pseudo);
+                }
+            }
+            if let (Some(t), true) = (original, node_spans.is_empty()) {
+                originals.push((kept_nodes.len(), t, n.bounds, n.role.clone()));
+            }
             let node_first = findings.len().saturating_sub(node_spans.len());
             let node_entity = findings.get(node_first).map(|f| (f.entity, f.detector));
             // Only a box whose text was read and checked vouches for the pixels under it: not a
@@ -115,6 +131,18 @@ impl Engine {
                 boxes.push(PaintBox { rect: n.bounds, why: PaintReason::NodeText, finding: node_entity });
             }
             kept_nodes.push(n);
+        }
+        // Values split over a row of boxes: each box's text goes, and its pixels.
+        let cells: Vec<rows::Cell> = originals.iter().map(|(k, t, b, r)| rows::Cell { index: *k, text: t, bounds: *b, role: r.as_deref() }).collect();
+        for j in rows::join(&cells, &|t| self.detect_with(t, None).unwrap_or_default()) {
+            let action = self.policy.action(j.entity);
+            for &k in &j.nodes {
+                let n = &mut kept_nodes[k];
+                let len = n.text.len();
+                findings.push(FindingReport { entity: j.entity, detector: j.detector, field: "nodes (row)".into(), start: 0, end: len, action: action.name(), keys: None });
+                n.text = crate::operators::replacement(action, j.entity, &n.text, &self.pseudo);
+                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::NodeText, finding: Some((j.entity, j.detector)) });
+            }
         }
         s.windows = (!kept_windows.is_empty()).then_some(kept_windows);
         s.nodes = Some(kept_nodes);
@@ -204,6 +232,9 @@ pub(crate) struct FrameFocus<'a> {
     pub denied: &'a crate::pipeline::DeniedWindows,
     /// Elements the stream has seen secure (or with a password role): their nodes are secure.
     pub secure: &'a crate::keys::KeyTracker,
+    /// Values found in what was typed, per field (`e\0element`): pieces of them in the nodes
+    /// of those elements go too.
+    pub values: &'a std::collections::HashMap<String, Vec<(String, crate::detect::Entity)>>,
 }
 
 impl FrameFocus<'_> {
