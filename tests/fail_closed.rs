@@ -398,3 +398,59 @@ fn frames_taken_while_an_out_of_scope_window_has_focus() {
     let bank = image::open(out.join(veil::screenshot::frame_name(5, "f.png"))).unwrap().into_rgba8();
     assert_eq!(bank.get_pixel(150, 30).0, [0, 0, 0, 255], "the bank window is blanked");
 }
+
+// ---- 8. Bounded property tests of the fuzz targets' properties (fuzz/ runs them longer) ----
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+
+    /// Text detection over arbitrary Unicode: no panic, spans on char boundaries, disjoint.
+    #[test]
+    fn any_text_detects_on_char_boundaries(text in "\\PC{0,80}", ws in proptest::sample::select(vec!["\u{a0}", "\u{202f}", "\u{200b}", "\u{ad}", "\t", "\n", "\u{ff20}", "%40", " "])) {
+        static E: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        let e = E.get_or_init(|| Engine::new(regex_only()).unwrap());
+        let text = format!("{text}{ws}jane.doe@example.com{ws}4111{ws}1111 1111 1111{text}");
+        let found = e.detect(&text).unwrap();
+        for f in &found {
+            proptest::prop_assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end) && f.start < f.end);
+        }
+        for w in found.windows(2) {
+            proptest::prop_assert!(w[0].end <= w[1].start);
+        }
+        e.redact_text(&text).unwrap();
+    }
+
+    /// A batch with fuzzed frame bytes (a real PNG, cut or with bytes flipped, or noise): no
+    /// panic; a frame that leaves decodes and is opaque.
+    #[test]
+    fn any_frame_bytes_are_redacted_or_dropped(cut in 0usize..2000, flips in proptest::collection::vec((0usize..4000, proptest::prelude::any::<u8>()), 0..6), noise in proptest::prelude::any::<bool>()) {
+        static E: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        let e = E.get_or_init(|| Engine::new(regex_only()).unwrap());
+        let mut bytes = png(64, 32);
+        if noise {
+            bytes.iter_mut().skip(16).for_each(|b| *b = b.wrapping_mul(31).wrapping_add(7));
+        }
+        bytes.truncate(bytes.len().saturating_sub(cut % bytes.len().max(1)));
+        let len = bytes.len().max(1);
+        for (at, v) in flips {
+            if let Some(b) = bytes.get_mut(at % len) {
+                *b = v;
+            }
+        }
+        struct One(Vec<u8>, std::sync::Mutex<Vec<Vec<u8>>>);
+        impl veil::FrameIo for One {
+            fn read(&self, _: &str) -> Option<Vec<u8>> { Some(self.0.clone()) }
+            fn write(&self, _: &str, b: Vec<u8>) -> veil::Result<()> { self.1.lock().unwrap().push(b); Ok(()) }
+        }
+        let io = One(bytes, Default::default());
+        let line = r#"{"seq":1,"ts":1,"kind":"screenshot","image":"frames/a.png","nodes":[{"id":"n","text":"jane.doe@example.com","bounds":[0,0,30,10]}]}"#;
+        let rec = veil::Record::Event { line: 1, parsed: veil::capture::parse_line(line.as_bytes()).unwrap() };
+        let (events, r) = e.redact_batch(vec![rec], &io, &|_| {}).unwrap();
+        let written = io.1.lock().unwrap();
+        proptest::prop_assert_eq!(events.len() + r.totals.dropped, 1);
+        for b in written.iter() {
+            let img = image::load_from_memory(b).unwrap();
+            proptest::prop_assert!(!img.color().has_alpha());
+        }
+    }
+}

@@ -356,5 +356,26 @@ mod tests {
         fn never_panics_on_jsonish_text(s in r#"\{("[a-z_]{1,6}":("[^"]{0,8}"|-?[0-9]{1,20}|\[[0-9.,-]{0,20}\]|null|true|\{\}),?){0,8}\}"#) {
             let _ = parse_line(s.as_bytes());
         }
+
+        /// Lines shaped like events, with fuzzed values: what parses round-trips with no
+        /// unknown field; what does not is a drop with a protective meaning, never a panic.
+        #[test]
+        fn event_shaped_lines_round_trip(kind in "(window|key|text|mouse|control|screenshot|Window|CONTROL)", action in "(pause|resume|forget|Pause|click|x)", n in proptest::prelude::any::<i64>(), f in proptest::prelude::any::<f64>(), s in "\\PC{0,12}") {
+            let line = serde_json::json!({"seq": n, "ts": f, "kind": kind, "action": action, "span_ms": n, "app": s, "title": s, "bounds": [f, 0, 10, 10],
+                "key": s, "text": s, "source": "clipboard", "x": f, "y": n, "image": format!("frames/{s}.png")}).to_string();
+            match parse_line_full(line.as_bytes()) {
+                Ok(p) => {
+                    let out = serde_json::to_string(&p.event).unwrap();
+                    let again = parse_line(out.as_bytes()).unwrap();
+                    proptest::prop_assert_eq!(again.event, p.event);
+                    proptest::prop_assert_eq!(again.unknown_fields, 0);
+                }
+                Err((_, meaning)) => {
+                    if kind.eq_ignore_ascii_case("control") && !action.eq_ignore_ascii_case("resume") {
+                        proptest::prop_assert!(meaning.pause || meaning.forget_all, "a bad control line lost its meaning");
+                    }
+                }
+            }
+        }
     }
 }
