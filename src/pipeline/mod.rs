@@ -10,6 +10,7 @@
 
 mod archive;
 mod consent;
+mod host;
 mod keys_pass;
 mod ner_pass;
 mod session;
@@ -34,6 +35,7 @@ use crate::runtime::{self, ModelError};
 use crate::screenshot::FrameError;
 
 pub use archive::read_records;
+pub use host::{LineSession, MemFrames, ReleasedLine, ReleasedLines};
 pub(crate) use ner_pass::{wants_ner, NerCache, NerMemo};
 pub use session::{Released, Session, StreamState};
 

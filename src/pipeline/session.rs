@@ -61,14 +61,46 @@ impl<'e> Session<'e> {
     /// Adds one event; returns what may leave now (often nothing). Never panics: after an
     /// internal error (`Err`), the events it was working on are gone and the session goes on.
     pub fn push(&mut self, event: Event) -> Result<Released> {
-        crate::guard::catch(|| self.push_inner(event)).unwrap_or_else(|_| {
+        self.push_parsed(Ok(Parsed { event, unknown_fields: 0 }))
+    }
+
+    /// Adds one line as [`crate::capture::parse_line`] returned it: an event (its removed
+    /// unknown fields counted in the report, as an archive run counts them), or a line that
+    /// did not parse, which is dropped and counted with its line number in the report of the
+    /// call that processes it. Never panics, like [`Session::push`].
+    pub fn push_parsed(&mut self, line: std::result::Result<Parsed, DropReason>) -> Result<Released> {
+        crate::guard::catch(|| self.push_inner(line)).unwrap_or_else(|_| {
             self.pending.clear();
             Err(crate::Error::Internal { what: "session push" })
         })
     }
 
-    fn push_inner(&mut self, event: Event) -> Result<Released> {
+    /// Image paths of the screenshot events this session still holds (waiting to be
+    /// redacted, or redacted and waiting in the outbox). A host keeping frame bytes aside for
+    /// the session may drop those of any other path.
+    pub fn held_images(&self) -> impl Iterator<Item = &str> {
+        let pending = self.pending.iter().filter_map(|r| match r {
+            Record::Event { parsed, .. } => Some(&parsed.event),
+            Record::Bad { .. } => None,
+        });
+        pending.chain(self.outbox.iter()).filter_map(|e| match &e.body {
+            Body::Screenshot(s) => Some(s.image.as_str()),
+            _ => None,
+        })
+    }
+
+    fn push_inner(&mut self, line: std::result::Result<Parsed, DropReason>) -> Result<Released> {
         self.line += 1;
+        let (event, unknown_fields) = match line {
+            Ok(p) => (p.event, p.unknown_fields),
+            Err(reason) => {
+                // Nothing is known of it, not even its time: it is counted where it falls and
+                // releases nothing.
+                self.pending.push(Record::Bad { line: self.line, reason });
+                let report = if self.holds_keys() { Report::new(self.engine.key_source) } else { self.process()? };
+                return Ok(Released { events: Vec::new(), report });
+            }
+        };
         let now = event.ts;
         let forget = match &event.body {
             Body::Control(c) if c.action == crate::capture::ControlAction::Forget => Some((event.ts, c.span_ms)),
@@ -84,7 +116,7 @@ impl<'e> Session<'e> {
             }
             _ => (!self.holds_keys(), false),
         };
-        let record = Record::Event { line: self.line, parsed: Parsed { event, unknown_fields: 0 } };
+        let record = Record::Event { line: self.line, parsed: Parsed { event, unknown_fields } };
         let mut report = Report::new(self.engine.key_source);
         if starts_next {
             // A key into another target: what came before is complete; this key starts anew.
