@@ -98,6 +98,10 @@ impl Engine {
         })
     }
 
+    fn clear_memo(&self) {
+        self.inner.clear_memo()
+    }
+
     fn rule_names(&self) -> Vec<&'static str> {
         self.inner.rule_names()
     }

@@ -139,6 +139,15 @@ impl Engine {
         self.ner.is_some()
     }
 
+    /// Forgets the NER findings remembered for texts seen before, so what follows is
+    /// redacted as by a freshly made engine. The memo only saves work in principle, but the
+    /// model's scores for a text can shift with the other texts of the batch it ran in, so a
+    /// long-lived engine can label a repeated text as an earlier batch did; a worker redacting
+    /// many archives calls this between them to give each the output `veil redact` gives it.
+    pub fn clear_memo(&self) {
+        self.ner_memo.clear();
+    }
+
     /// Resolved (disjoint, sorted) findings of every detector in `text`. Fails only when the
     /// NER model fails to run, or on an internal error (then nothing about the text is known:
     /// drop it). Never panics.
