@@ -10,7 +10,7 @@ ORT_VERSION := 1.24.4
 ORT_SO := .cache/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
 ORT_SHA256 := 2d518e11c7767f9fdc4413bdbeb45acf30db504ff76a82fc19d9238a3f9f6c24
 
-.PHONY: run test bench compare sample models ner-model runtime fuzz clean
+.PHONY: run test rust-test c-example py-test header bench compare sample models ner-model runtime fuzz clean
 
 runtime: $(ORT_SO)
 
@@ -26,8 +26,47 @@ run: runtime
 	./target/release/veil redact testdata/sample -o $(OUT) --force
 	@echo "redacted archive: $(OUT) (report: $(OUT)/report.json)"
 
-test: runtime
+# The whole suite: the library and the C ABI (cargo), the C example against the sample
+# archive, and the Python package (pytest, with the Ray Data pipeline on a local cluster).
+test: rust-test c-example py-test
+
+rust-test: runtime
 	$(CARGO) test --release --locked
+
+# The C ABI from C: ffi/examples/stream_sample.c built with `cc` against ffi/include/veil.h,
+# run on testdata/sample: its archive run must equal `veil redact`'s byte for byte (one pseudonym
+# key), its streamed run release the same events and frames with nothing planted leaking.
+TARGET := target/release
+C_OUT := out/c-example
+c-example: runtime
+	$(CARGO) build --release --locked -p veil -p veil-ffi
+	mkdir -p $(C_OUT)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -Iffi/include ffi/examples/stream_sample.c \
+		-L$(TARGET) -lveil_ffi -Wl,-rpath,$(CURDIR)/$(TARGET) -o $(C_OUT)/stream_sample
+	rm -rf $(C_OUT)/c $(C_OUT)/cli
+	VEIL_PSEUDONYM_KEY=c-example-key $(C_OUT)/stream_sample testdata/sample $(C_OUT)/c
+	VEIL_PSEUDONYM_KEY=c-example-key $(TARGET)/veil redact testdata/sample -o $(C_OUT)/cli -q
+	python3 testdata/outputs.py same $(C_OUT)/c/archive $(C_OUT)/cli
+	python3 testdata/outputs.py stream $(C_OUT)/c/stream $(C_OUT)/cli
+
+# Regenerates ffi/include/veil.h from ffi/src (ffi/tests/header.rs fails when it is stale).
+header:
+	VEIL_BLESS_HEADER=1 $(CARGO) test --release --locked -p veil-ffi --test header
+
+# The Python package: a venv with the pinned test set (python/requirements-test.txt), the
+# package built by `pip install .` (maturin, in the same cargo target dir as the tests, so
+# the core crate is not compiled twice), then pytest.
+PY_VENV := .cache/py-venv
+PY := $(PY_VENV)/bin/python
+$(PY_VENV)/.installed: python/requirements-test.txt
+	test -x $(PY) || python3 -m venv $(PY_VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r python/requirements-test.txt
+	touch $@
+
+py-test: runtime $(PY_VENV)/.installed
+	$(CARGO) build --release --locked -p veil
+	PATH=$(CURDIR)/$(PY_VENV)/bin:$$PATH $(PY) -m pip install -q --disable-pip-version-check --no-build-isolation --no-deps --force-reinstall .
+	VEIL_BIN=$(CURDIR)/$(TARGET)/veil $(PY) -m pytest -q python/tests
 
 bench: runtime
 	$(CARGO) bench --locked --bench text

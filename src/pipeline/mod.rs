@@ -10,6 +10,7 @@
 
 mod archive;
 mod consent;
+mod host;
 mod keys_pass;
 pub mod names;
 mod ner_pass;
@@ -38,6 +39,7 @@ use crate::screenshot::FrameFocus;
 pub use archive::read_records;
 pub(crate) use consent::DeniedWindows;
 pub use keys_pass::KeyState;
+pub use host::{LineSession, MemFrames, ReleasedLine, ReleasedLines};
 pub(crate) use ner_pass::{wants_ner, NerCache, NerMemo};
 pub use session::{Released, Session, StreamState};
 
@@ -152,6 +154,15 @@ impl Engine {
     /// Is the NER model on?
     pub fn has_ner(&self) -> bool {
         self.ner.is_some()
+    }
+
+    /// Forgets the NER findings remembered for texts seen before, so what follows is
+    /// redacted as by a freshly made engine. The memo only saves work in principle, but the
+    /// model's scores for a text can shift with the other texts of the batch it ran in, so a
+    /// long-lived engine can label a repeated text as an earlier batch did; a worker redacting
+    /// many archives calls this between them to give each the output `veil redact` gives it.
+    pub fn clear_memo(&self) {
+        self.ner_memo.clear();
     }
 
     /// Resolved (disjoint, sorted) findings of every detector in `text`. Fails only when the

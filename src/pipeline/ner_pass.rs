@@ -86,6 +86,12 @@ impl NerMemo {
         self.map.lock().ok()?.get(&self.key(text)).cloned()
     }
 
+    pub(crate) fn clear(&self) {
+        if let Ok(mut m) = self.map.lock() {
+            m.clear();
+        }
+    }
+
     pub(crate) fn put(&self, text: &str, found: &[Finding]) {
         if self.cap == 0 {
             return;

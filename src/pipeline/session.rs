@@ -100,12 +100,33 @@ impl<'e> Session<'e> {
     /// protective meaning applies: a bad `pause` pauses, a bad `forget` forgets everything
     /// held, a bad `window` puts focus out of scope.
     pub fn push_line(&mut self, line: &[u8]) -> Result<Released> {
+        self.push_parsed(super::archive::parse_guarded(line))
+    }
+
+    /// Adds one line as [`crate::capture::parse_line_full`] returned it (a host that parsed it
+    /// already, to see which frame it names): an event, its removed unknown fields counted as
+    /// an archive run counts them; or a line not understood, dropped and counted with its
+    /// protective meaning applied.
+    pub fn push_parsed(&mut self, parsed: std::result::Result<Parsed, (DropReason, crate::capture::Protective)>) -> Result<Released> {
         self.line += 1;
-        let record = match super::archive::parse_guarded(line) {
+        let record = match parsed {
             Ok(parsed) => Record::Event { line: self.line, parsed },
             Err((reason, protect)) => Record::Bad { line: self.line, reason, protect },
         };
         self.push_guarded(record)
+    }
+
+    /// Image paths of the screenshot events not yet redacted: the frames the session will
+    /// still read. (Redacted frames are held by the session itself until release.) A host
+    /// keeping frame bytes aside for the session may drop those of any other path.
+    pub fn held_images(&self) -> impl Iterator<Item = &str> {
+        self.pending.iter().filter_map(|r| match r {
+            Record::Event { parsed, .. } => match &parsed.event.body {
+                Body::Screenshot(s) => Some(s.image.as_str()),
+                _ => None,
+            },
+            Record::Bad { .. } => None,
+        })
     }
 
     /// Redacts what is gathered now (a chunk), without releasing anything the rules above
