@@ -44,8 +44,8 @@ c-example: runtime
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -O2 -Iffi/include ffi/examples/stream_sample.c \
 		-L$(TARGET) -lveil_ffi -Wl,-rpath,$(CURDIR)/$(TARGET) -o $(C_OUT)/stream_sample
 	rm -rf $(C_OUT)/c $(C_OUT)/cli
-	VEIL_PSEUDONYM_KEY=c-example-key $(C_OUT)/stream_sample testdata/sample $(C_OUT)/c
-	VEIL_PSEUDONYM_KEY=c-example-key $(TARGET)/veil redact testdata/sample -o $(C_OUT)/cli -q
+	VEIL_PSEUDONYM_KEY=c-example-key-9f2e41b7 $(C_OUT)/stream_sample testdata/sample $(C_OUT)/c
+	VEIL_PSEUDONYM_KEY=c-example-key-9f2e41b7 $(TARGET)/veil redact testdata/sample -o $(C_OUT)/cli -q
 	python3 testdata/outputs.py same $(C_OUT)/c/archive $(C_OUT)/cli
 	python3 testdata/outputs.py stream $(C_OUT)/c/stream $(C_OUT)/cli
 
