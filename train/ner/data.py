@@ -9,7 +9,8 @@ numbers (those are the regex rules' job; the model must not learn to fire on the
 The held-out split uses its own templates (TEST_TEMPLATES), never seen in training, and its
 own faker seed, so its figures measure generalisation to new wording, not memory.
 
-    python data.py --train 24000 --test 3000 --out data/
+    python data.py --train 48000 --test 3000 --out data/   (v2: the student's data)
+    python data.py --train 24000 --test 3000 --v1 --out data/   (the teacher's)
 """
 import argparse
 import json
@@ -72,11 +73,48 @@ WORDS = ["meeting", "report", "deadline", "review", "update", "draft", "budget",
          "standup", "retro", "planning", "sync", "demo", "interview", "candidate", "hiring", "ticket", "bug",
          "feature", "customer", "vendor", "partner", "lead", "opportunity", "pipeline", "campaign", "newsletter"]
 
+# Hard negatives added for the student (v2): the classes of word the first model over-tagged in
+# screens. Train and held-out draw from disjoint parts, so the negative held-out set measures the
+# class, not memory of a list.
+# Plan, tier and product names, CamelCase or spaced ("PlanGold", "Gold plan", "CloudSync Pro").
+PLAN_HEADS = {"train": ["Plan", "Tier", "Cloud", "Pay", "Smart", "Data", "Quick", "Net", "Flex", "Go", "Auto", "Team",
+                        "Work", "Sales", "Cyber", "Pixel", "Hyper", "Meta", "Omni", "Zen", "Nova", "Bright", "Swift", "Blue"],
+              "test": ["Pro", "Ultra", "Secure", "Info", "Sky", "Snap", "Mega", "Turbo", "Prime", "Live", "Max", "Core"]}
+PLAN_TAILS = {"train": ["Gold", "Silver", "Bronze", "Platinum", "Plus", "Max", "Sync", "Hub", "Vault", "Flow", "Desk",
+                        "Box", "Pilot", "Suite", "Point", "Base", "Link", "Works", "Stream", "Cloud", "Lite", "One"],
+              "test": ["Diamond", "Premium", "Edge", "Connect", "Logic", "Shield", "Cast", "Space", "Track", "Forge", "Mail", "Go"]}
+PLAN_WORDS = {"train": ["Free", "Basic", "Starter", "Standard", "Business", "Enterprise", "Team", "Growth", "Essentials",
+                        "Family", "Student", "Annual", "Monthly", "Trial"],
+              "test": ["Professional", "Premium", "Personal", "Unlimited", "Scale", "Advanced", "Individual"]}
+# Common words that name no place: "town", "greater", "downtown"...
+PLACE_WORDS = {"train": ["town", "greater", "downtown", "uptown", "north", "south", "east", "west", "central", "city",
+                         "county", "state", "metro", "region", "local", "global", "harbour", "park", "valley", "lake",
+                         "market", "square", "station", "centre", "center", "coast", "island", "village", "district"],
+               "test": ["midtown", "northern", "southwest", "inland", "bay", "street", "suburb", "capital", "border",
+                        "river", "port", "countryside", "province", "territory", "zone"]}
+INDUSTRIES = ["Software", "Retail", "Healthcare", "Logistics", "Manufacturing", "Finance", "Education", "Hospitality",
+              "Insurance", "Construction", "Energy", "Media", "Telecom", "Legal", "Real estate", "Non-profit",
+              "Government", "Automotive", "Pharma", "Consulting"]
+STATUSES = ["Active", "Inactive", "Churned", "Trial", "Prospect", "Lead", "Qualified", "Closed won", "Closed lost",
+            "Open", "Paid", "Overdue", "Pending", "Renewal due", "On hold", "Verified", "Suspended"]
+# UI chrome of settings, billing and login screens (train | held-out).
+UI_MORE = {"train": ["Upgrade", "Upgrade plan", "Manage subscription", "Billing cycle", "Payment method", "Dark mode",
+                     "Two-factor authentication", "Remember me", "Forgot password?", "Create account", "Keep me signed in",
+                     "Log in", "Sign up", "Invite members", "Workspace", "Members", "Roles", "Permissions", "Owner",
+                     "Admin", "Viewer", "Editor", "Plan", "Seats", "Usage", "Limits", "Integrations", "API keys",
+                     "Webhooks", "Audit log", "Export CSV", "Import", "Columns", "Rows", "Filter by", "Group by",
+                     "Company", "Industry", "Region", "Territory", "Account owner", "Lifecycle stage", "Deal stage"],
+           "test": ["Change plan", "Renew now", "Invoices", "Security keys", "Single sign-on", "Stay signed in",
+                    "Reset password", "Teammates", "Guest", "Contributor", "Add column", "Segment", "Pipeline view",
+                    "Company name", "Headquarters", "Employees", "Annual revenue", "Sort ascending"]}
+UI_SPLIT = {"train": UI_MORE["train"], "test": UI_MORE["test"]}
+
 
 class Values:
     """Faker-backed value sources; each returns (text, entity or None)."""
 
-    def __init__(self, seed):
+    def __init__(self, seed, split="train"):
+        self.split = split
         self.rng = random.Random(seed)
         self.fakers = {}
         for i, loc in enumerate(LOCALES):
@@ -195,6 +233,44 @@ class Values:
     def label(self):
         return self.rng.choice(FIELD_LABELS)
 
+    def plan(self):
+        """A plan, tier or product name: never an entity, however capitalised."""
+        r = self.rng.random()
+        head = self.rng.choice(PLAN_HEADS[self.split])
+        tail = self.rng.choice(PLAN_TAILS[self.split])
+        if r < 0.35:
+            return head + tail
+        if r < 0.5:
+            return f"{head}{tail} {self.rng.choice(['Pro', 'Plus', 'X', '2', '360', 'Max', 'Mini', 'Lite', '5', 'Air'])}"
+        if r < 0.65:
+            return f"{tail} plan" if self.rng.random() < 0.5 else f"{self.rng.choice(PLAN_WORDS[self.split])} plan"
+        if r < 0.8:
+            return self.rng.choice(PLAN_WORDS[self.split])
+        return f"{head} {tail}"
+
+    def placeword(self):
+        w = self.rng.choice(PLACE_WORDS[self.split])
+        return w.capitalize() if self.rng.random() < 0.5 else w
+
+    def industry(self):
+        return self.rng.choice(INDUSTRIES)
+
+    def status(self):
+        return self.rng.choice(STATUSES)
+
+    def chrome(self):
+        return self.rng.choice(UI_SPLIT[self.split])
+
+    def login(self):
+        """A user name as typed in a login form: handle-shaped, never a name span."""
+        u = self.user()
+        r = self.rng.random()
+        if r < 0.25:
+            u += str(self.rng.randint(1, 999))
+        elif r < 0.35:
+            u = u.replace(".", "_")
+        return u
+
     def opaque(self):
         """Passwords, ids, hashes: never names, however they look."""
         f = self.fakers["en_US"]
@@ -219,6 +295,8 @@ SLOTS = {
     "EMAIL": ("email", None), "PHONE": ("phone", None), "DATE": ("date", None), "NUM": ("num", None),
     "MONEY": ("money", None), "JOB": ("job", None), "URL": ("url", None), "USER": ("user", None),
     "LABEL": ("label", None), "OPAQUE": ("opaque", None),
+    "PLAN": ("plan", None), "PLACEWORD": ("placeword", None), "INDUSTRY": ("industry", None), "STATUS": ("status", None),
+    "CHROME": ("chrome", None), "LOGIN": ("login", None),
     "PRODUCT": (None, None), "UI": (None, None), "IDENT": (None, None), "WORD": (None, None),
 }
 LISTS = {"PRODUCT": PRODUCTS, "UI": UI_WORDS, "IDENT": IDENTS, "WORD": WORDS}
@@ -300,7 +378,39 @@ TRAIN_TEMPLATES = {
         "{PRODUCT}, {PRODUCT} and {PRODUCT} are open.", "Your {LABEL} is {OPAQUE}.", "{LABEL} and {LABEL} were updated.",
     ],
     "bare": ["{PER}", "{FIRST}", "{LAST}", "{CITY}", "{COUNTRY}", "{ORG}", "{ADDR}", "{STREET}", "{CITYC}", "{OPAQUE}", "{LABEL}",
-             "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}", "{JOB}", "{DATE}", "{EMAIL}"],
+             "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}", "{JOB}", "{DATE}", "{EMAIL}", "{PLAN}", "{CHROME}", "{LOGIN}",
+             "{PLACEWORD}", "{INDUSTRY}", "{STATUS}"],
+    # v2: login and account screens (user names are handles, not name spans)
+    "login": [
+        "Username\n{LOGIN}\nPassword\n\u2022\u2022\u2022\u2022\u2022\u2022\u2022\u2022\n{CHROME}",
+        "Username: {LOGIN}", "User name {LOGIN}", "Login {LOGIN}", "Sign in as {LOGIN}", "Logged in as {LOGIN}",
+        "Email or username\n{LOGIN}", "{LOGIN} \u00b7 Sign out", "Welcome back, {LOGIN}", "@{LOGIN}",
+        "Switch account: {LOGIN}", "{CHROME}\n{CHROME}\n{CHROME}", "Account: {LOGIN} ({PLAN})",
+        "Welcome back, {FIRST}!", "Signed in as {PER}", "{PER}\n{EMAIL}\n{CHROME}",
+        "Your plan: {PLAN}\n{CHROME}", "{CHROME} | {CHROME} | {CHROME}", "Current plan {PLAN} - {MONEY}/month",
+        "{LOGIN} pushed to {IDENT}", "git clone git@github.com:{LOGIN}/{IDENT}.git",
+    ],
+    # v2: record tables and CRM cells, entities beside cells that are not
+    "table": [
+        "Company\tIndustry\tPlan\tStatus\n{ORG}\t{INDUSTRY}\t{PLAN}\t{STATUS}",
+        "{ORG} | {INDUSTRY} | {PLAN} | {STATUS} | {MONEY}", "{PER} | {EMAIL} | {ORG} | {CITY}",
+        "{PER}\t{JOB}\t{ORG}\t{STATUS}", "Account name: {ORG}\nIndustry: {INDUSTRY}\nTier: {PLAN}\nOwner: {PER}",
+        "{INDUSTRY}", "{STATUS}", "{PLAN}", "{INDUSTRY} | {PLAN} | {STATUS}", "{CHROME}\t{CHROME}\t{CHROME}\t{CHROME}",
+        "{ORG}\n{CITY}, {COUNTRY}\n{INDUSTRY}", "{PLACEWORD} | {PLAN} | {MONEY}", "Region: {PLACEWORD}",
+        "Territory {PLACEWORD} {NUM}", "{CITY} | {NUM} deals | {MONEY}", "Plan {PLAN} \u2022 {NUM} seats",
+        "Contact: {PER} ({JOB}, {ORG})", "{ORG} \u2014 {STATUS} \u2014 renewal {DATE}",
+    ],
+    # v2: prose and chrome around words that look like names or places but are not
+    "product": [
+        "Upgrade to {PLAN} to unlock more seats.", "{PLAN} includes {NUM} GB of storage.",
+        "You are on the {PLAN} plan.", "Compare {PLAN} and {PLAN}", "{PLAN} renews on {DATE}.",
+        "The {PLACEWORD} {WORD} starts at 10.", "{PLACEWORD} {WORD} notes", "Greater than {NUM}",
+        "Filter: amount greater than {MONEY}", "town hall {WORD} on {DATE}", "{PLACEWORD} team {WORD}",
+        "Sales in the {PLACEWORD} region grew {NUM}%.", "Meet {FIRST} downtown at {STREET}.",
+        "{PER} moved the {WORD} to the {PLACEWORD} office in {CITY}.", "{PRODUCT} {PLAN} trial expires {UI}",
+        "{PLAN} is now available in {COUNTRY}.", "{ORG} upgraded to {PLAN}.", "Open {PLAN} settings",
+        "class {PLAN}Service:", "const plan = \"{PLAN}\";", "{IDENT} returns {PLAN}",
+    ],
 }
 
 # Held-out templates: new wording for each source, never used in training.
@@ -339,6 +449,22 @@ TEST_TEMPLATES = {
     "bare": ["{PER}", "{ORG}", "{CITY}", "{ADDR}", "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}"],
 }
 
+# What v2 added to the training templates; `--v1` leaves it out (the teacher's recipe).
+V2_KINDS = {"login", "table", "product"}
+V2_BARE = {"{PLAN}", "{CHROME}", "{LOGIN}", "{PLACEWORD}", "{INDUSTRY}", "{STATUS}"}
+
+# The negative held-out set: templates and word lists of the v2 hard-negative classes, never used in
+# training, with a few entities among them (a screen has both).
+TEST_NEG_TEMPLATES = {
+    "login": ["Sign-in name\n{LOGIN}\nPassword\n{CHROME}", "Hello, {LOGIN}", "Not {LOGIN}? Switch user", "Member: {LOGIN}",
+              "{LOGIN} signed in {UI}"],
+    "table": ["Customer\tSector\tTier\n{ORG}\t{INDUSTRY}\t{PLAN}", "{PLAN} \u00b7 {STATUS} \u00b7 {MONEY}",
+              "Owner {PER} | Stage {STATUS} | {PLAN}", "{CHROME}: {PLACEWORD}", "{PLACEWORD} \u2192 {PLAN}"],
+    "product": ["Switch to {PLAN} today", "Your {PLAN} subscription is active.", "{PLACEWORD} view of the {WORD}",
+                "The {WORD} team in the {PLACEWORD} area", "Only values greater than {NUM} are shown",
+                "Try {PLAN} free for {NUM} days", "{CHROME}", "{PLAN}"],
+}
+
 SLOT_RE = re.compile(r"\{([A-Z]+)\}")
 
 
@@ -371,7 +497,7 @@ def fill(template, values):
 
 
 def examples(templates, n, seed, split, long_share=0.08):
-    values = Values(seed)
+    values = Values(seed, "test" if split.startswith("test") else "train")
     flat = [(src, t) for src, ts in templates.items() for t in ts]
     # sources weigh equally, whatever their template count
     weights = [1.0 / len(templates[src]) for src, _ in flat]
@@ -399,11 +525,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", type=int, default=24000)
     ap.add_argument("--test", type=int, default=3000)
+    ap.add_argument("--test-neg", type=int, default=1000)
+    ap.add_argument("--v1", action="store_true", help="the first model's training templates (the teacher's recipe)")
     ap.add_argument("--out", default="data")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    assert not {t for ts in TRAIN_TEMPLATES.values() for t in ts if t not in ("{PER}", "{ORG}", "{CITY}", "{ADDR}", "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}")} & {t for ts in TEST_TEMPLATES.values() for t in ts}
-    for name, templates, n, seed in [("train", TRAIN_TEMPLATES, a.train, 1), ("test", TEST_TEMPLATES, a.test, 2)]:
+    bare = {"{PER}", "{ORG}", "{CITY}", "{ADDR}", "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}", "{PLAN}", "{CHROME}"}
+    train_t = {t for ts in TRAIN_TEMPLATES.values() for t in ts} - bare
+    assert not train_t & {t for ts in list(TEST_TEMPLATES.values()) + list(TEST_NEG_TEMPLATES.values()) for t in ts}
+    train = TRAIN_TEMPLATES
+    if a.v1:
+        train = {k: [t for t in ts if t not in V2_BARE] for k, ts in TRAIN_TEMPLATES.items() if k not in V2_KINDS}
+    for name, templates, n, seed in [("train", train, a.train, 1), ("test", TEST_TEMPLATES, a.test, 2),
+                                     ("test_neg", TEST_NEG_TEMPLATES, a.test_neg, 3)]:
         rows = examples(templates, n, seed, name)
         with open(os.path.join(a.out, f"{name}.jsonl"), "w", encoding="utf-8") as f:
             for r in rows:
