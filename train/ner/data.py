@@ -192,6 +192,11 @@ class Values:
             u = u.replace(".", "_")
         return u
 
+    def sentence(self):
+        """Common English words in a sentence (faker's en_US word list): never names."""
+        t = self.fakers["en_US"].sentence(nb_words=self.rng.randint(4, 14))
+        return t.lower() if self.rng.random() < 0.3 else t
+
     def opaque(self):
         """Passwords, ids, hashes: never names, however they look."""
         f = self.fakers["en_US"]
@@ -217,7 +222,7 @@ SLOTS = {
     "MONEY": ("money", None), "JOB": ("job", None), "URL": ("url", None), "USER": ("user", None),
     "LABEL": ("label", None), "OPAQUE": ("opaque", None),
     "PLAN": ("plan", None), "PLACEWORD": ("placeword", None), "INDUSTRY": ("industry", None), "STATUS": ("status", None),
-    "CHROME": ("chrome", None), "LOGIN": ("login", None),
+    "CHROME": ("chrome", None), "LOGIN": ("login", None), "SENT": ("sentence", None),
     "PRODUCT": (None, None), "UI": (None, None), "IDENT": (None, None), "WORD": (None, None),
 }
 LISTS = {"PRODUCT": PRODUCTS, "UI": UI_WORDS, "IDENT": IDENTS, "WORD": WORDS}
@@ -321,6 +326,11 @@ TRAIN_TEMPLATES = {
         "Territory {PLACEWORD} {NUM}", "{CITY} | {NUM} deals | {MONEY}", "Plan {PLAN} \u2022 {NUM} seats",
         "Contact: {PER} ({JOB}, {ORG})", "{ORG} \u2014 {STATUS} \u2014 renewal {DATE}",
     ],
+    # v2: everyday words in sentences, alone and around entities
+    "sentences": [
+        "{SENT}", "{SENT} {SENT}", "{SENT} Ask {FIRST}.", "{PER} said: {SENT}", "{SENT} ({CITY})",
+        "{SENT} {ORG} agreed.", "{FIRST}, {SENT}", "{SENT} We met in {CITY}, {COUNTRY}.", "{SENT} {SENT} {SENT}",
+    ],
     # v2: prose and chrome around words that look like names or places but are not
     "product": [
         "Upgrade to {PLAN} to unlock more seats.", "{PLAN} includes {NUM} GB of storage.",
@@ -371,7 +381,7 @@ TEST_TEMPLATES = {
 }
 
 # What v2 added to the training templates; `--v1` leaves it out (the teacher's recipe).
-V2_KINDS = {"login", "table", "product"}
+V2_KINDS = {"login", "table", "product", "sentences"}
 V2_BARE = {"{PLAN}", "{CHROME}", "{LOGIN}", "{PLACEWORD}", "{INDUSTRY}", "{STATUS}"}
 
 # The negative held-out set: templates and word lists of the v2 hard-negative classes, never used in

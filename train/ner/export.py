@@ -129,23 +129,29 @@ def quantize(fp32, out, fmt="dynamic", hidden_size=None, calib=None):
     return out
 
 
-def run_all(sess, tok, rows, batch=32):
-    """Probabilities for every row, batched by similar length (as the engine batches)."""
-    enc = [encode(tok, r["text"]) for r in rows]
-    order = sorted(range(len(rows)), key=lambda i: len(enc[i][0]))
-    out = [None] * len(rows)
+def run_ids(sess, id_lists, batch=32):
+    """Probabilities [tokens, labels] for every list of token ids, batched by similar length
+    (as the engine batches)."""
+    order = sorted(range(len(id_lists)), key=lambda i: len(id_lists[i]))
+    out = [None] * len(id_lists)
     for i in range(0, len(order), batch):
         idx = order[i:i + batch]
-        L = max(len(enc[j][0]) for j in idx)
+        L = max(len(id_lists[j]) for j in idx)
         ids = np.zeros((len(idx), L), np.int64)
         mask = np.zeros((len(idx), L), np.int64)
         for r, j in enumerate(idx):
-            ids[r, :len(enc[j][0])] = enc[j][0]
-            mask[r, :len(enc[j][0])] = 1
+            ids[r, :len(id_lists[j])] = id_lists[j]
+            mask[r, :len(id_lists[j])] = 1
         probs = sess.run(["probs"], {"input_ids": ids, "attention_mask": mask})[0]
         for r, j in enumerate(idx):
-            out[j] = probs[r, :len(enc[j][0])]
-    return enc, out
+            out[j] = probs[r, :len(id_lists[j])]
+    return out
+
+
+def run_all(sess, tok, rows, batch=32):
+    """Encodings and probabilities for every row."""
+    enc = [encode(tok, r["text"]) for r in rows]
+    return enc, run_ids(sess, [e[0] for e in enc], batch)
 
 
 def evaluate(path, tok, rows, negatives):

@@ -7,7 +7,7 @@ training texts. Weights that read the stream are multiplied by P on their input 
 that write it by P^T on their output side, LayerNorm gains and biases are projected the same
 way; the heads and FFN units with the most output (mean |activation| x output weight norm on
 those texts) are kept. With all layers, the full width and every unit kept, the student is
-the teacher exactly (checked by `--check`).
+the teacher exactly (the projection is then the identity; checked: max |diff| 0).
 """
 import numpy as np
 import onnx

@@ -1,14 +1,14 @@
 """Trains the NER token classifier (BIO over PERSON, LOCATION, ORGANIZATION) on the synthetic
 data from data.py. CPU only (JAX/XLA). Two ways:
 
-- the teacher: MiniLM-L6 fine-tuned from the pre-trained checkpoint (the first model, ~20 min):
+- the teacher: MiniLM-L6 fine-tuned from the pre-trained checkpoint (what ships, ~20 min):
       python train.py --base <model dir> --data data/ --out params.npz
-- the student (what ships): a smaller model cut from the teacher (student.py: layers kept, width
+- a student (measured, not shipped: models/MODELS.md): a smaller model cut from the teacher (student.py: layers kept, width
   reduced by a projection of the residual stream) and distilled from it: the loss mixes the gold
   labels with the teacher's token distributions at a temperature, the latter only on tokens where
   the teacher's best label is the gold one (where it is wrong, the gold label alone teaches):
-      python train.py --teacher teacher.onnx --tokenizer ner_tokenizer.json --student 3x256x1024 \
-          --keep-layers 1,3,5 --data data/ --out params.npz
+      python train.py --teacher models/ner.onnx --tokenizer models/ner_tokenizer.json \
+          --student 4x384x1536 --keep-layers 0,2,4,5 --data data/ --out params.npz
 """
 import argparse
 import json
@@ -56,26 +56,14 @@ def batches(encoded, rng):
     return out
 
 
-def teacher_logprobs(path, encoded, batch=32):
+def teacher_logprobs(path, encoded):
     """The teacher's log-probabilities per token of every encoded text (int8 graph, ONNX Runtime)."""
     import onnxruntime as ort
+    from export import run_ids
     so = ort.SessionOptions()
     so.intra_op_num_threads = 2
-    sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
-    out = [None] * len(encoded)
-    for i in range(0, len(order), batch):
-        idx = order[i:i + batch]
-        L = max(len(encoded[j][0]) for j in idx)
-        ids = np.zeros((len(idx), L), np.int64)
-        mask = np.zeros((len(idx), L), np.int64)
-        for r, j in enumerate(idx):
-            ids[r, :len(encoded[j][0])] = encoded[j][0]
-            mask[r, :len(encoded[j][0])] = 1
-        probs = sess.run(["probs"], {"input_ids": ids, "attention_mask": mask})[0]
-        for r, j in enumerate(idx):
-            out[j] = np.log(np.maximum(probs[r, :len(encoded[j][0])], 1e-8)).astype(np.float16)
-    return out
+    probs = run_ids(ort.InferenceSession(path, so, providers=["CPUExecutionProvider"]), [ids for ids, _ in encoded])
+    return [np.log(np.maximum(p, 1e-8)).astype(np.float16) for p in probs]
 
 
 def predict(params, tok, rows, fwd):
@@ -101,6 +89,8 @@ def main():
     ap.add_argument("--keep-layers", default="1,3,5", help="teacher layers the student's layers start from")
     ap.add_argument("--alpha", type=float, default=0.5, help="weight of the teacher's distributions in the loss")
     ap.add_argument("--temperature", type=float, default=2.0)
+    ap.add_argument("--train-embeddings", action="store_true", help="train the word embeddings too")
+    ap.add_argument("--soft-cache", default=None, help="npz keeping the teacher's distributions for these data")
     ap.add_argument("--heldout", default=None, help="held-out jsonl scored at the end (default: data/test.jsonl)")
     ap.add_argument("--data", default="data")
     ap.add_argument("--out", default="params.npz")
@@ -124,7 +114,13 @@ def main():
     if a.teacher:
         import student
         t0 = time.time()
-        soft = teacher_logprobs(a.teacher, encoded)
+        if a.soft_cache and os.path.exists(a.soft_cache):
+            z = np.load(a.soft_cache)
+            soft = np.split(z["soft"], np.cumsum([len(i) for i, _ in encoded])[:-1])
+        else:
+            soft = teacher_logprobs(a.teacher, encoded)
+            if a.soft_cache:
+                np.savez(a.soft_cache, soft=np.concatenate(soft))
         agree = np.mean(np.concatenate([s.argmax(-1) == np.array(y) for s, (_, y) in zip(soft, encoded)]))
         print(f"teacher: {time.time() - t0:.0f} s; its best label is the gold one on {agree:.3f} of tokens", flush=True)
         encoded = [(i, y, s) for (i, y), s in zip(encoded, soft)]
@@ -140,8 +136,9 @@ def main():
     else:
         encoded = [(i, y, None) for i, y in encoded]
         p = {k: jnp.asarray(v) for k, v in bert.load_base(os.path.join(a.base, "model.safetensors"), len(LABELS), a.seed, a.layers).items()}
-    # Word embeddings stay frozen: names never seen in training keep their pre-trained vectors.
-    frozen = {"embeddings.word_embeddings.weight": p.pop("embeddings.word_embeddings.weight")}
+    # Word embeddings stay frozen (unless asked): names never seen in training keep their
+    # pre-trained vectors.
+    frozen = {} if a.train_embeddings else {"embeddings.word_embeddings.weight": p.pop("embeddings.word_embeddings.weight")}
     steps_per_epoch = len(batches(encoded, random.Random(0)))
     total = int(steps_per_epoch * a.epochs)
     sched = optax.warmup_cosine_decay_schedule(0.0, a.lr, max(1, total // 16), total, a.lr * 0.05)
