@@ -207,7 +207,9 @@ fn readings(f: &Field) -> (Vec<Reading>, Run, Vec<u64>) {
         if block.is_empty() {
             continue;
         }
-        let points = insertion_points(&base);
+        // A short field: every place (a label's missing letter counts too); a long one: the
+        // places a value could be completed.
+        let points: Vec<usize> = if base.len() <= 256 { (0..=base.len()).collect() } else { insertion_points(&base) };
         let cost = points.len() * (2 * PLACE_CONTEXT + block.len());
         if spent + cost > PLACEMENT_BUDGET && base.len() > 2 * PLACE_CONTEXT {
             unchecked.extend(block.iter().map(|&(_, s)| s));
