@@ -454,3 +454,45 @@ proptest::proptest! {
         }
     }
 }
+
+// ---- Memory: a session bounds what it holds ---------------------------------------------
+
+/// Typing that never pauses for the settle time holds every later event behind it; the frames
+/// taken meanwhile must not pile up in memory: past `max_held_bytes` the oldest leave early
+/// (their keys still checked, unfinished value prefixes dropped).
+#[test]
+fn session_bounds_held_frame_bytes() {
+    struct OneFrame(Vec<u8>, std::sync::Mutex<usize>);
+    impl veil::FrameIo for OneFrame {
+        fn read(&self, _: &str) -> Option<Vec<u8>> {
+            Some(self.0.clone())
+        }
+        fn write(&self, _: &str, b: Vec<u8>) -> veil::Result<()> {
+            *self.1.lock().unwrap() += 1;
+            Ok(())
+        }
+    }
+    let img = image::RgbImage::from_fn(320, 200, |x, y| image::Rgb([(x * 7 % 251) as u8, (y * 13 % 251) as u8, ((x ^ y) % 251) as u8]));
+    let mut png = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    let frames = OneFrame(png.into_inner(), Default::default());
+    // Text regions on: a frame with no UI tree is otherwise dropped unverified.
+    let engine = Engine::new(Policy::from_toml("[models]\nfaces = false\nner = false").unwrap()).unwrap();
+    let mut s = veil::Session::new(&engine, &frames, 0);
+    s.max_pending = 16;
+    s.max_held_bytes = 200_000;
+    let mut released_frames = 0;
+    for i in 0..400u64 {
+        let line = if i % 10 == 9 {
+            format!(r#"{{"seq":{},"ts":{},"kind":"screenshot","image":"frames/a.png","app":"notes"}}"#, i + 1, 1000 + i * 50)
+        } else {
+            format!(r#"{{"seq":{},"ts":{},"kind":"key","key":"a","text":"a","target":{{"app":"notes","element":"body"}}}}"#, i + 1, 1000 + i * 50)
+        };
+        let r = s.push_line(line.as_bytes()).unwrap();
+        released_frames += r.events.iter().filter(|e| matches!(e.body, veil::capture::Body::Screenshot(_))).count();
+    }
+    assert!(released_frames > 0, "frames were all held while typing went on");
+    assert_eq!(released_frames, *frames.1.lock().unwrap());
+    let rest = s.finish().unwrap();
+    assert!(rest.report.totals.output_frames > 0 && rest.report.totals.output_frames < 40, "some frames left early, the rest at the end");
+}

@@ -46,6 +46,10 @@ pub struct Session<'e> {
     pub max_pending: usize,
     /// Events held after redaction before the oldest leave early (memory).
     pub max_held: usize,
+    /// Bytes of redacted frames held before the oldest events leave early (memory: typing
+    /// that never pauses would otherwise hold every frame taken meanwhile).
+    pub max_held_bytes: usize,
+    held_bytes: usize,
     /// The latest capture time seen.
     now: u64,
     last_key_ts: Option<u64>,
@@ -81,7 +85,9 @@ impl<'e> Session<'e> {
             hold_ms,
             settle_ms: 5_000,
             max_pending: 4096,
-            max_held: 65_536,
+            max_held: 16_384,
+            max_held_bytes: 128 << 20,
+            held_bytes: 0,
             now: 0,
             last_key_ts: None,
         }
@@ -204,7 +210,7 @@ impl<'e> Session<'e> {
             ks.rewrites.remove(&ev.seq);
             ks.findings.remove(&ev.seq);
             h.event = None;
-            h.frame = None;
+            self.held_bytes -= h.frame.take().map_or(0, |f| f.len());
             h.report.dropped = Some(DropReason::Forgotten);
             h.report.findings.clear();
         }
@@ -225,6 +231,7 @@ impl<'e> Session<'e> {
         for s in slots {
             let key = matches!(s.event.as_ref().map(|e| &e.body), Some(Body::Key(_)));
             let ts = s.event.as_ref().map_or(0, |e| e.ts);
+            self.held_bytes += s.frame.as_ref().map_or(0, Vec::len);
             self.held.push_back(Held { event: s.event, frame: s.frame, report: s.report, field: s.field, key, ts });
         }
         Ok(report)
@@ -237,12 +244,13 @@ impl<'e> Session<'e> {
         let mut open: Option<std::collections::HashSet<u64>> = None;
         let mut out = Vec::new();
         while let Some(front) = self.held.front() {
-            let forced = self.held.len() > self.max_held;
+            let forced = self.held.len() > self.max_held || self.held_bytes > self.max_held_bytes;
             let due = front.event.is_none() || (front.ts.saturating_add(self.hold_ms) <= self.now && (!front.key || settled));
             if !(all || forced || due) {
                 break;
             }
             let mut h = self.held.pop_front().expect("front exists");
+            self.held_bytes -= h.frame.as_ref().map_or(0, Vec::len);
             if forced && !all && h.key {
                 // Released before typing settled: a key of a token that may still become a
                 // value does not leave.
