@@ -5,14 +5,47 @@
 //! value any reading still builds is a problem, and so is a character typed into a field the
 //! stream shows to be secure.
 //!
+//! Typed text is held to the engine's keystroke promise: no value, nor a piece of 4+ of its
+//! characters, can be rebuilt from the keys. A finding in a reading with fewer than 4 letters
+//! or digits of its own beside the engine's replacements (a typo's leftover next to a tag:
+//! `<SECRET>z`, then Backspace) rebuilds neither.
+//!
+//! The engine's own tokens in what the keys type (a pseudonym on the first key of a value) or
+//! in the text the stream shows (a clipboard holding one) are replacements: what they stand
+//! for is not in the output. They are shown to the detectors as opaque blocks of the same
+//! length ([`opaque`]), so that every edit after them is read as it would be, and a reading
+//! that cuts one (a selection over its end) is not taken for a value.
+//!
 //! It must never report what was typed: only where the keys are and what was found.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::problem::{Problem, ProblemKind};
+use super::text::own_chars;
 use crate::capture::{Body, DropReason, Event, MouseAction};
 use crate::keys::{self, Detect, KeyRewrite, KeyTracker};
 use crate::pipeline::Engine;
+
+/// The shortest piece of a value the keystroke promise covers.
+const PIECE: usize = 4;
+
+/// `s` with each engine token replaced by as many `█` as it has characters.
+fn opaque(s: &str) -> Cow<'_, str> {
+    let spans = crate::operators::token_spans(s);
+    if spans.is_empty() {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    for (a, b) in spans {
+        out.push_str(&s[last..a]);
+        out.extend(std::iter::repeat_n('█', s[a..b].chars().count()));
+        last = b;
+    }
+    out.push_str(&s[last..]);
+    Cow::Owned(out)
+}
 
 impl Engine {
     /// Problems in the key events of `events` (with their `events.jsonl` line numbers).
@@ -25,15 +58,17 @@ impl Engine {
                 Body::Window(w) => focus_app = w.app.clone(),
                 Body::Key(k) => {
                     let app = k.target.as_ref().and_then(|t| t.app.as_deref()).unwrap_or(&focus_app).to_string();
-                    tracker.key(ev.seq, ev.ts, k, &app);
+                    let mut k = k.clone();
+                    k.text = k.text.map(|t| opaque(&t).into_owned());
+                    tracker.key(ev.seq, ev.ts, &k, &app);
                     line_of.insert(ev.seq, *line);
                 }
-                Body::Text(t) => tracker.text(t.source, &t.text, t.element.as_deref(), t.role.as_deref()),
+                Body::Text(t) => tracker.text(t.source, &opaque(&t.text), t.element.as_deref(), t.role.as_deref()),
                 Body::Mouse(m) if matches!(m.action, MouseAction::Down | MouseAction::Click) => tracker.click(),
                 Body::Screenshot(s) => {
                     for n in s.nodes.iter().flatten() {
                         if let Some(id) = &n.id {
-                            tracker.node(id, &n.text, n.secure, n.role.as_deref());
+                            tracker.node(id, &opaque(&n.text), n.secure, n.role.as_deref());
                         }
                     }
                 }
@@ -44,7 +79,9 @@ impl Engine {
             return Vec::new();
         }
         let masks = self.mask_chars();
-        let keep = |t: &str, found: Vec<crate::detect::Finding>| found.into_iter().filter(|f| !self.excused(t, f, &masks)).collect::<Vec<_>>();
+        let keep = |t: &str, found: Vec<crate::detect::Finding>| {
+            found.into_iter().filter(|f| !self.excused(t, f, &masks) && own_chars(t, f, &masks) >= PIECE).collect::<Vec<_>>()
+        };
         let none = crate::pipeline::NerCache::default();
         let full = |t: &str| crate::guard::catch(|| self.detect_output(t, Some(&none), &masks)).ok()?.ok().map(|f| keep(t, f));
         let rules = |t: &str| keep(t, self.detect_with(t, None).unwrap_or_default());

@@ -78,6 +78,14 @@ pub(crate) fn fields_of(line: usize, ev: &Event) -> Vec<Field<'_>> {
     out
 }
 
+/// How many letters and digits of a finding are its own: not inside an engine token, not a
+/// mask character.
+pub(crate) fn own_chars(text: &str, f: &Finding, masks: &HashSet<char>) -> usize {
+    let tokens = token_spans(text);
+    let inside = |at: usize| tokens.iter().any(|&(s, e)| at >= s && at < e);
+    text[f.start..f.end].char_indices().filter(|&(i, c)| c.is_alphanumeric() && !masks.contains(&c) && !inside(f.start + i)).count()
+}
+
 impl Engine {
     /// The mask characters the policy writes.
     pub(crate) fn mask_chars(&self) -> HashSet<char> {
@@ -96,9 +104,7 @@ impl Engine {
         if matches!(self.policy.action(f.entity), Action::Keep) {
             return true;
         }
-        let tokens = token_spans(text);
-        let inside = |at: usize| tokens.iter().any(|&(s, e)| at >= s && at < e);
-        !text[f.start..f.end].char_indices().any(|(i, c)| c.is_alphanumeric() && !masks.contains(&c) && !inside(f.start + i))
+        own_chars(text, f, masks) == 0
     }
 
     /// The NER model's view of an output text: mask characters stand for what they hid, so
