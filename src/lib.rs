@@ -31,6 +31,7 @@ pub mod operators;
 pub mod pipeline;
 pub mod policy;
 pub mod report;
+pub mod review;
 pub mod runtime;
 pub mod screenshot;
 pub mod verify;

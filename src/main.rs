@@ -2,7 +2,8 @@
 //! `veil text` redacts lines of text; `veil detect` reports findings for JSON lines (for
 //! evaluations); `veil policy` prints the default policy; `veil rules` lists the rules.
 //!
-//! `veil verify OUT` re-scans a redacted archive before upload.
+//! `veil verify OUT` re-scans a redacted archive before upload; `veil review OUT` writes the
+//! page that shows the person what would be uploaded.
 //!
 //! Exit codes: 0 done (verify: passed); 2 usage; 3 input unreadable; 4 policy invalid; 5 output
 //! not writable; 6 `--strict` and something was dropped; 7 a model or ONNX Runtime missing;
@@ -82,6 +83,29 @@ enum Cmd {
         #[arg(short, long)]
         quiet: bool,
     },
+    /// Write one self-contained HTML page (opens from disk, loads nothing) showing exactly what
+    /// the redacted archive would upload: every frame with its painted areas outlined and
+    /// labelled, every event with what was removed and why, the totals.
+    Review {
+        archive: PathBuf,
+        /// The page to write (default: ARCHIVE.review.html beside the archive; never inside it).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The input archive it was redacted from: show each original frame beside its redacted
+        /// one. The page is then for you alone and must not be uploaded or shared.
+        #[arg(long, value_name = "INPUT")]
+        originals: Option<PathBuf>,
+        /// Write the manifest of the archive as shown here (check the upload with
+        /// `veil verify ARCHIVE --manifest M`).
+        #[arg(long)]
+        write_manifest: Option<PathBuf>,
+        /// Replace an existing page.
+        #[arg(long)]
+        force: bool,
+        /// No progress bar and no summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Print the built-in policy (a starting point for your own).
     Policy,
     /// List the detection rules.
@@ -92,7 +116,7 @@ fn exit_code(e: &Error) -> u8 {
     match e {
         Error::InputIo { .. } | Error::NoEvents { .. } | Error::UnknownArchiveType { .. } | Error::InputTooLarge { .. } => 3,
         Error::Policy(_) | Error::PolicyIo { .. } | Error::PseudonymKey(_) => 4,
-        Error::OutputIo { .. } | Error::OutputExists { .. } => 5,
+        Error::OutputIo { .. } | Error::OutputExists { .. } | Error::ReviewInsideArchive { .. } => 5,
         Error::Model(_) => 7,
         Error::Internal { .. } => 70,
     }
@@ -157,6 +181,45 @@ fn verify(archive: &Path, policy: Option<&PathBuf>, manifest: Option<&Path>, wri
         }
     }
     Ok(if v.passed { 0 } else { PROBLEMS })
+}
+
+struct ReviewArgs {
+    archive: PathBuf,
+    output: Option<PathBuf>,
+    originals: Option<PathBuf>,
+    write_manifest: Option<PathBuf>,
+    force: bool,
+    quiet: bool,
+}
+
+fn review(a: ReviewArgs) -> Result<u8, Error> {
+    let page = a.output.clone().unwrap_or_else(|| {
+        let mut name = a.archive.file_name().unwrap_or_default().to_os_string();
+        name.push(if a.originals.is_some() { ".review-private.html" } else { ".review.html" });
+        a.archive.with_file_name(name)
+    });
+    let bar = bar(a.quiet, "frames");
+    let (b1, b2) = (bar.clone(), bar.clone());
+    let opts = veil::review::ReviewOptions {
+        originals: a.originals.as_deref(),
+        force: a.force,
+        on_start: Some(Box::new(move |n| b1.set_length(n))),
+        on_progress: Some(Box::new(move |n| b2.inc(n))),
+    };
+    let t = std::time::Instant::now();
+    let s = veil::review::write_review(&a.archive, &page, &opts)?;
+    bar.finish_and_clear();
+    if let Some(path) = &a.write_manifest {
+        std::fs::write(path, s.manifest.to_text()).map_err(|source| Error::OutputIo { path: path.to_owned(), source })?;
+    }
+    if !a.quiet {
+        eprintln!("veil review: wrote {} ({:.1} MB in {:.0} ms); open it in a browser", page.display(), s.page_bytes as f64 / 1e6, t.elapsed().as_secs_f64() * 1e3);
+        eprintln!("  {} events to upload, {} dropped; {} findings; {} frames with {} painted areas; fingerprint {}", s.events, s.dropped, s.findings, s.frames, s.boxes, s.fingerprint);
+        if a.originals.is_some() {
+            eprintln!("  it shows {} ORIGINAL frames: it is for you alone; do not upload or share it, and delete it when done", s.originals);
+        }
+    }
+    Ok(0)
 }
 
 fn main() -> ExitCode {
@@ -252,6 +315,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Cmd::Verify { archive, policy, manifest, write_manifest, json, quiet } => verify(&archive, policy.as_ref(), manifest.as_deref(), write_manifest.as_deref(), json, quiet),
+        Cmd::Review { archive, output, originals, write_manifest, force, quiet } => review(ReviewArgs { archive, output, originals, write_manifest, force, quiet }),
         Cmd::Policy => {
             print!("{}", veil::policy::DEFAULT_POLICY);
             Ok(0)

@@ -92,7 +92,7 @@ fn status_of(e: &veil::Error) -> VeilStatus {
         E::Policy(_) | E::PolicyIo { .. } | E::PseudonymKey(_) => VeilStatus::Policy,
         E::Model(_) => VeilStatus::Model,
         E::InputIo { .. } | E::NoEvents { .. } | E::UnknownArchiveType { .. } | E::InputTooLarge { .. } => VeilStatus::Input,
-        E::OutputIo { .. } => VeilStatus::Output,
+        E::OutputIo { .. } | E::ReviewInsideArchive { .. } => VeilStatus::Output,
         E::OutputExists { .. } => VeilStatus::OutputExists,
         E::Internal { .. } => VeilStatus::Internal,
     }

@@ -7,13 +7,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::capture::DropReason;
 use crate::detect::Entity;
 use crate::screenshot::localize::PaintReason;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportFile {
     pub format: String,
@@ -24,7 +24,7 @@ pub struct ReportFile {
     pub events: Vec<EventFile>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TotalsFile {
     pub input_lines: usize,
@@ -43,7 +43,7 @@ pub struct TotalsFile {
     pub keys_rewritten: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimingsFile {
     pub read_parse_ms: f64,
@@ -58,7 +58,7 @@ pub struct TimingsFile {
     pub total_ms: f64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventFile {
     pub line: usize,
@@ -82,7 +82,7 @@ pub struct EventFile {
     pub unknown_fields: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct FindingFile {
     pub entity: Entity,
@@ -95,7 +95,7 @@ pub struct FindingFile {
     pub keys: Option<usize>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BoxFile {
     pub rect: [i64; 4],
