@@ -112,7 +112,7 @@ def main():
             if (!f) return [];
             f.scrollIntoView();
             return [...f.querySelectorAll('.box')].map(b => { const r = b.getBoundingClientRect(); const c = getComputedStyle(b);
-              return {x: r.x, y: r.y, w: r.width, h: r.height, color: c.borderTopColor, width: c.borderTopWidth, label: b.textContent, why: b.getAttribute('data-why')}; });
+              return {x: r.x, y: r.y, w: r.width, h: r.height, color: c.borderTopColor, width: c.borderTopWidth, label: b.textContent, why: b.getAttribute('data-why'), below: b.classList.contains('below')}; });
         })()""")
         png = base64.b64decode(b.send("Page.captureScreenshot", {"format": "png"}, session=s)["data"])
         open(shot, "wb").write(png)
@@ -133,7 +133,7 @@ def main():
                 plus.click(); plus.click();
                 const img = v.querySelector('img'); await img.decode();
                 const b = v.querySelector('.box'); const r = b.getBoundingClientRect(); const ir = img.getBoundingClientRect();
-                return {img_w: ir.width, natural_w: img.naturalWidth, box: {x: r.x, y: r.y, w: r.width, h: r.height, color: getComputedStyle(b).borderTopColor}};
+                return {img_w: ir.width, natural_w: img.naturalWidth, box: {x: r.x, y: r.y, w: r.width, h: r.height, color: getComputedStyle(b).borderTopColor, why: b.getAttribute('data-why'), below: b.classList.contains('below')}};
             })()""")
             open(zoomed, "wb").write(base64.b64decode(b.send("Page.captureScreenshot", {"format": "png"}, session=s)["data"]))
         # Let late events arrive.
