@@ -106,7 +106,8 @@ fn refused_inside_the_archive_it_shows() {
     engine().redact_archive(&root().join("testdata/sample"), &out, &RunOptions { force: true, ..Default::default() }).unwrap();
     std::os::unix::fs::symlink(&out, d.join("link")).unwrap();
     let sample = root().join("testdata/sample");
-    for page in [out.join("review.html"), out.join("frames/review.html"), out.join("frames/../review.html"), d.join("link/review.html"), out.clone()] {
+    let new = out.join("new/../new/review.html");
+    for page in [out.join("review.html"), out.join("frames/review.html"), out.join("frames/../review.html"), d.join("link/review.html"), out.clone(), new, d.join("link/x/y/review.html")] {
         for originals in [None, Some(sample.as_path())] {
             let r = write_review(&out, &page, &ReviewOptions { originals, force: true, ..Default::default() });
             assert!(matches!(r, Err(Error::ReviewInsideArchive { .. })), "{} accepted", page.display());

@@ -240,18 +240,33 @@ struct PageParts<'a> {
     manifest: Manifest,
 }
 
-/// Refuses a page inside the archive it shows (or the archive itself).
+/// Refuses a page inside the archive it shows (or the archive itself), however it is named:
+/// `..`, links, folders not made yet.
 fn refuse_inside(archive: &Path, page: &Path) -> Result<()> {
-    let abs = |p: &Path| -> PathBuf {
-        // The page does not exist yet: resolve its folder.
-        let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let dir = std::fs::canonicalize(parent).unwrap_or_else(|_| parent.to_owned());
-        dir.join(p.file_name().unwrap_or_default())
-    };
-    let a = std::fs::canonicalize(archive).unwrap_or_else(|_| archive.to_owned());
-    let p = abs(page);
+    let a = resolve(archive);
+    let p = resolve(page);
     if p == a || p.starts_with(&a) {
         return Err(Error::ReviewInsideArchive { path: page.to_owned() });
     }
     Ok(())
+}
+
+/// `p` made absolute with its nearest existing ancestor's links and `..` resolved, the rest
+/// (not there yet) appended.
+fn resolve(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() { p.to_owned() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let mut rest = Vec::new();
+    let mut at = abs.as_path();
+    loop {
+        if let Ok(c) = std::fs::canonicalize(at) {
+            return rest.iter().rev().fold(c, |acc: PathBuf, part| acc.join(part));
+        }
+        match (at.parent(), at.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                at = parent;
+            }
+            _ => return abs,
+        }
+    }
 }

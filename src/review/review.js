@@ -150,6 +150,9 @@
   var legend = el('p', { cls: 'legend' }, 'Painted areas are outlined: ');
   Object.keys(WHY).filter(function (k) { return k !== 'line_span'; }).forEach(function (k) { var s = el('span', { text: k === 'node_text' ? 'personal data or a secret in text' : WHY[k] }); s.style.setProperty('--c', 'var(--' + k + ')'); legend.appendChild(s); });
   app.appendChild(legend);
+  var labels = el('input', { type: 'checkbox', id: 'labels', checked: 'checked' });
+  labels.addEventListener('change', function () { document.body.classList.toggle('nolabels', !labels.checked); });
+  app.appendChild(el('p', null, labels, el('label', { 'for': 'labels', text: ' show labels (untick to see what is under them)' })));
   var frames = paged('screenshots', data.frames.length, FRAMES_PER_PAGE, function (a, b) {
     var d = document.createDocumentFragment();
     for (var i = a; i < b; i++) d.appendChild(frameCard(i));
