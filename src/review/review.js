@@ -19,6 +19,7 @@
     image_too_large: 'its screenshot is too large', too_large: 'too large', out_of_scope: 'an app or site that is not recorded',
     paused: 'recording was paused', forgotten: 'you asked to forget it', secure_input: 'typed into a secure (password) field',
     unverified_pixels: 'its pixels could not be checked', redacted_keystroke: 'a keystroke of removed text',
+    unchecked_keystroke: 'a keystroke that could not be checked',
     model_failed: 'a check could not run', internal_error: 'an internal error (nothing was kept)'
   };
 
