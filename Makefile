@@ -10,7 +10,7 @@ ORT_VERSION := 1.24.4
 ORT_SO := .cache/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
 ORT_SHA256 := 2d518e11c7767f9fdc4413bdbeb45acf30db504ff76a82fc19d9238a3f9f6c24
 
-.PHONY: run test rust-test c-example py-test header bench compare sample models ner-model ner-student ner-venv runtime fuzz clean
+.PHONY: run test rust-test c-example py-test review-browser header bench compare sample models ner-model ner-student ner-venv runtime fuzz clean
 
 runtime: $(ORT_SO)
 
@@ -27,8 +27,9 @@ run: runtime
 	@echo "redacted archive: $(OUT) (report: $(OUT)/report.json)"
 
 # The whole suite: the library and the C ABI (cargo), the C example against the sample
-# archive, and the Python package (pytest, with the Ray Data pipeline on a local cluster).
-test: rust-test c-example py-test
+# archive, the Python package (pytest, with the Ray Data pipeline on a local cluster), and the
+# review page in a real browser.
+test: rust-test c-example py-test review-browser
 
 rust-test: runtime
 	$(CARGO) test --release --locked
@@ -48,6 +49,14 @@ c-example: runtime
 	VEIL_PSEUDONYM_KEY=c-example-key-9f2e41b7 $(TARGET)/veil redact testdata/sample -o $(C_OUT)/cli -q
 	python3 testdata/outputs.py same $(C_OUT)/c/archive $(C_OUT)/cli
 	python3 testdata/outputs.py stream $(C_OUT)/c/stream $(C_OUT)/cli
+
+# The review page in a real browser: the #[ignore]d tests of tests/review.rs load pages in
+# Debian's headless Chromium, driven over its DevTools pipe by tests/browser/cdp.py (Python's
+# standard library only): no console error, no request beyond the page, the painted boxes'
+# outlines in a screenshot, zoom, paging. Installs chromium when it is missing.
+review-browser: runtime
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+	$(CARGO) test --release --locked --test review -- --ignored
 
 # Regenerates ffi/include/veil.h from ffi/src (ffi/tests/header.rs fails when it is stale).
 header:

@@ -27,6 +27,9 @@ pub enum Error {
     #[error("output {path} already exists and is not empty; choose a new path or pass --force")]
     OutputExists { path: PathBuf },
 
+    #[error("the review page {path} would be inside the archive it shows; write it outside the archive (a review page must never be uploaded)")]
+    ReviewInsideArchive { path: PathBuf },
+
     #[error("cannot read policy file {path}: {source}")]
     PolicyIo { path: PathBuf, #[source] source: std::io::Error },
 

@@ -12,7 +12,9 @@
 //! - [`pipeline`]: the [`Engine`] running the passes, per event, per batch, per archive, and
 //!   [`Session`] for one event at a time ([`LineSession`]: the same over JSON lines and frame
 //!   bytes, what the C and Python bindings hold);
-//! - [`report`]: what was found and done, totals, drops, timings — never a value.
+//! - [`report`]: what was found and done, totals, drops, timings — never a value;
+//! - [`verify`]: an independent re-scan of a redacted archive before upload (problems by kind
+//!   and location, a manifest of the bytes checked).
 //!
 //! ```no_run
 //! let engine = veil::Engine::new(veil::Policy::default()).unwrap();
@@ -29,8 +31,10 @@ pub mod operators;
 pub mod pipeline;
 pub mod policy;
 pub mod report;
+pub mod review;
 pub mod runtime;
 pub mod screenshot;
+pub mod verify;
 
 pub use error::{Error, Result};
 pub use pipeline::{Engine, FrameIo, LineSession, MemFrames, Record, Redacted, Released, ReleasedLine, ReleasedLines, RunOptions, Session, StreamState};

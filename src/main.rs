@@ -2,11 +2,15 @@
 //! `veil text` redacts lines of text; `veil detect` reports findings for JSON lines (for
 //! evaluations); `veil policy` prints the default policy; `veil rules` lists the rules.
 //!
-//! Exit codes: 0 done; 2 usage; 3 input unreadable; 4 policy invalid; 5 output not writable;
-//! 6 `--strict` and something was dropped; 7 a model or ONNX Runtime missing.
+//! `veil verify OUT` re-scans a redacted archive before upload; `veil review OUT` writes the
+//! page that shows the person what would be uploaded.
+//!
+//! Exit codes: 0 done (verify: passed); 2 usage; 3 input unreadable; 4 policy invalid; 5 output
+//! not writable; 6 `--strict` and something was dropped; 7 a model or ONNX Runtime missing;
+//! 8 verify found a problem; 70 an internal error.
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -59,6 +63,49 @@ enum Cmd {
         #[arg(short, long)]
         policy: Option<PathBuf>,
     },
+    /// Check a redacted archive before upload: every string through every detector, frames
+    /// re-scanned, structure and report, a manifest of every file. Exit 8 on any problem.
+    Verify {
+        archive: PathBuf,
+        /// The policy the archive was redacted with (default: the built-in one).
+        #[arg(short, long)]
+        policy: Option<PathBuf>,
+        /// Check the archive equals the one this manifest was written for (at review).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// Write the manifest of the archive as checked here.
+        #[arg(long)]
+        write_manifest: Option<PathBuf>,
+        /// Print the verdict as JSON on standard output.
+        #[arg(long)]
+        json: bool,
+        /// No progress bar and no summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
+    /// Write one self-contained HTML page (opens from disk, loads nothing) showing exactly what
+    /// the redacted archive would upload: every frame with its painted areas outlined and
+    /// labelled, every event with what was removed and why, the totals.
+    Review {
+        archive: PathBuf,
+        /// The page to write (default: ARCHIVE.review.html beside the archive; never inside it).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The input archive it was redacted from: show each original frame beside its redacted
+        /// one. The page is then for you alone and must not be uploaded or shared.
+        #[arg(long, value_name = "INPUT")]
+        originals: Option<PathBuf>,
+        /// Write the manifest of the archive as shown here (check the upload with
+        /// `veil verify ARCHIVE --manifest M`).
+        #[arg(long)]
+        write_manifest: Option<PathBuf>,
+        /// Replace an existing page.
+        #[arg(long)]
+        force: bool,
+        /// No progress bar and no summary.
+        #[arg(short, long)]
+        quiet: bool,
+    },
     /// Print the built-in policy (a starting point for your own).
     Policy,
     /// List the detection rules.
@@ -69,7 +116,7 @@ fn exit_code(e: &Error) -> u8 {
     match e {
         Error::InputIo { .. } | Error::NoEvents { .. } | Error::UnknownArchiveType { .. } | Error::InputTooLarge { .. } => 3,
         Error::Policy(_) | Error::PolicyIo { .. } | Error::PseudonymKey(_) => 4,
-        Error::OutputIo { .. } | Error::OutputExists { .. } => 5,
+        Error::OutputIo { .. } | Error::OutputExists { .. } | Error::ReviewInsideArchive { .. } => 5,
         Error::Model(_) => 7,
         Error::Internal { .. } => 70,
     }
@@ -81,6 +128,98 @@ fn engine(policy: Option<&PathBuf>) -> Result<Engine, Error> {
         None => Policy::default(),
     };
     Engine::new(p)
+}
+
+/// Exit code of `veil verify` when it finds a problem.
+const PROBLEMS: u8 = 8;
+
+fn bar(quiet: bool, what: &str) -> ProgressBar {
+    let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new(0) };
+    bar.set_style(ProgressStyle::with_template(&format!("{{spinner}} {{wide_bar}} {{pos}}/{{len}} {what} {{per_sec}} eta {{eta}}")).expect("valid template"));
+    bar
+}
+
+fn verify(archive: &Path, policy: Option<&PathBuf>, manifest: Option<&Path>, write: Option<&Path>, json: bool, quiet: bool) -> Result<u8, Error> {
+    let reviewed = match manifest {
+        Some(m) => {
+            let text = std::fs::read_to_string(m).map_err(|source| Error::InputIo { path: m.to_owned(), source })?;
+            match veil::verify::Manifest::parse(&text) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    eprintln!("veil: error: {}: {e}", m.display());
+                    return Ok(3);
+                }
+            }
+        }
+        None => None,
+    };
+    let engine = engine(policy)?;
+    let bar = bar(quiet, "frames");
+    let (b1, b2) = (bar.clone(), bar.clone());
+    let opts = veil::verify::VerifyOptions { manifest: reviewed.as_ref(), on_start: Some(Box::new(move |n| b1.set_length(n))), on_progress: Some(Box::new(move |n| b2.inc(n))) };
+    let t = std::time::Instant::now();
+    let v = veil::verify::verify_archive(&engine, archive, &opts)?;
+    bar.finish_and_clear();
+    if let Some(path) = write {
+        std::fs::write(path, v.manifest.to_text()).map_err(|source| Error::OutputIo { path: path.to_owned(), source })?;
+    }
+    let mut out = std::io::stdout().lock();
+    if json {
+        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).expect("verdict serialises"));
+    } else {
+        for p in &v.problems {
+            let _ = writeln!(out, "{p}");
+        }
+    }
+    if !quiet {
+        let c = &v.checked;
+        let verdict = if v.passed { "passed".to_string() } else { format!("FAILED: {} problems (kind, location)", v.problems.len()) };
+        eprintln!("veil verify: {}: {verdict}", archive.display());
+        eprintln!("  checked {} events ({} key events), {} strings, {} frames in {:.0} ms; fingerprint {}", c.events, c.key_events, c.strings, c.frames, t.elapsed().as_secs_f64() * 1e3, v.fingerprint);
+        if let Some(m) = manifest {
+            eprintln!("  compared with the manifest {}", m.display());
+        }
+    }
+    Ok(if v.passed { 0 } else { PROBLEMS })
+}
+
+struct ReviewArgs {
+    archive: PathBuf,
+    output: Option<PathBuf>,
+    originals: Option<PathBuf>,
+    write_manifest: Option<PathBuf>,
+    force: bool,
+    quiet: bool,
+}
+
+fn review(a: ReviewArgs) -> Result<u8, Error> {
+    let page = a.output.clone().unwrap_or_else(|| {
+        let mut name = a.archive.file_name().unwrap_or_default().to_os_string();
+        name.push(if a.originals.is_some() { ".review-private.html" } else { ".review.html" });
+        a.archive.with_file_name(name)
+    });
+    let bar = bar(a.quiet, "frames");
+    let (b1, b2) = (bar.clone(), bar.clone());
+    let opts = veil::review::ReviewOptions {
+        originals: a.originals.as_deref(),
+        force: a.force,
+        on_start: Some(Box::new(move |n| b1.set_length(n))),
+        on_progress: Some(Box::new(move |n| b2.inc(n))),
+    };
+    let t = std::time::Instant::now();
+    let s = veil::review::write_review(&a.archive, &page, &opts)?;
+    bar.finish_and_clear();
+    if let Some(path) = &a.write_manifest {
+        std::fs::write(path, s.manifest.to_text()).map_err(|source| Error::OutputIo { path: path.to_owned(), source })?;
+    }
+    if !a.quiet {
+        eprintln!("veil review: wrote {} ({:.1} MB in {:.0} ms); open it in a browser", page.display(), s.page_bytes as f64 / 1e6, t.elapsed().as_secs_f64() * 1e3);
+        eprintln!("  {} events to upload, {} dropped; {} findings; {} frames with {} painted areas; fingerprint {}", s.events, s.dropped, s.findings, s.frames, s.boxes, s.fingerprint);
+        if a.originals.is_some() {
+            eprintln!("  it shows {} ORIGINAL frames: it is for you alone; do not upload or share it, and delete it when done", s.originals);
+        }
+    }
+    Ok(0)
 }
 
 fn main() -> ExitCode {
@@ -175,6 +314,8 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
             Ok(0)
         }
+        Cmd::Verify { archive, policy, manifest, write_manifest, json, quiet } => verify(&archive, policy.as_ref(), manifest.as_deref(), write_manifest.as_deref(), json, quiet),
+        Cmd::Review { archive, output, originals, write_manifest, force, quiet } => review(ReviewArgs { archive, output, originals, write_manifest, force, quiet }),
         Cmd::Policy => {
             print!("{}", veil::policy::DEFAULT_POLICY);
             Ok(0)

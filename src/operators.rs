@@ -144,6 +144,26 @@ pub fn replacement(action: &Action, entity: Entity, value: &str, pseudo: &Pseudo
     }
 }
 
+/// Byte spans of the tokens the operators write, wherever they stand in `text`: tags
+/// (`<ENTITY>`), pseudonyms (`<ENTITY_` + 16 lowercase hex + `>` for every entity but
+/// `EMAIL_ADDRESS`, and `user_` + 16 lowercase hex + `@example.invalid` for it). Nothing else
+/// is an engine token: not a mask (a masked value keeps its separators and maybe its last
+/// characters, which are the policy's to keep), not an id (`id_` tokens stand only in id
+/// fields). Sorted and disjoint.
+pub fn token_spans(text: &str) -> Vec<(usize, usize)> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        let all: Vec<&str> = Entity::ALL.iter().map(|e| e.name()).collect();
+        let pseudo: Vec<&str> = Entity::ALL.iter().filter(|e| **e != Entity::EmailAddress).map(|e| e.name()).collect();
+        let pattern = format!(r"<(?:{})>|<(?:{})_[0-9a-f]{{16}}>|user_[0-9a-f]{{16}}@example\.invalid", all.join("|"), pseudo.join("|"));
+        regex::Regex::new(&pattern).expect("the token pattern compiles")
+    });
+    if !text.contains('<') && !text.contains("user_") {
+        return Vec::new();
+    }
+    re.find_iter(text).map(|m| (m.start(), m.end())).collect()
+}
+
 /// Applies replacements to `text` for disjoint, sorted findings. `action_of` gives each
 /// finding's action.
 pub fn apply<'a>(text: &str, findings: &[Finding], action_of: impl Fn(Entity) -> &'a Action, pseudo: &Pseudonymizer) -> String {
@@ -195,6 +215,32 @@ mod tests {
         let e = Pseudonymizer::checked(b"hunter2").unwrap_err();
         assert!(!e.contains("hunter2"), "the error names the key: {e}");
         assert!(Pseudonymizer::checked(b"3f9a1c77e0b24d6a9c1e55aa0f7b2c48").is_ok());
+    }
+
+    proptest::proptest! {
+        /// Every tag and pseudonym the operators write is recognised whole, wherever it
+        /// stands; nothing around it is taken for part of it.
+        #[test]
+        fn tokens_written_are_recognised(value in "\\PC{1,24}", before in "[a-z ]{0,6}", after in "[a-z ]{0,6}", key in "[a-z0-9]{16,24}") {
+            let p = Pseudonymizer::new(key.into_bytes());
+            for e in Entity::ALL {
+                for action in [Action::Tag, Action::Pseudonym] {
+                    let token = replacement(&action, e, &value, &p);
+                    let text = format!("{before}{token}{after}");
+                    proptest::prop_assert_eq!(token_spans(&text), vec![(before.len(), before.len() + token.len())], "{}", text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn only_engine_tokens_are_tokens() {
+        for t in ["<PERSONA>", "<PERSON_0123456789ABCDEF>", "<PERSON_0123456789abcde>", "<EMAIL_ADDRESS_0123456789abcdef>", "user_0123456789abcdef@example.com", "id_0123456789abcdef", "****-1234", "<b>"] {
+            assert!(token_spans(t).is_empty(), "{t} is not an engine token");
+        }
+        let t = "a <PERSON> b <LOCATION_00000000000000ff> c user_abcdefabcdefabcd@example.invalid";
+        let got: Vec<&str> = token_spans(t).into_iter().map(|(s, e)| &t[s..e]).collect();
+        assert_eq!(got, ["<PERSON>", "<LOCATION_00000000000000ff>", "user_abcdefabcdefabcd@example.invalid"]);
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The run report: per event, what was found (entity, detector, field, byte span) and what was
 //! done; totals, drops by reason, and per-stage timings. It never holds a captured value.
 
+pub mod read;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;

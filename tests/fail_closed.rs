@@ -22,12 +22,20 @@ fn archive(dir: &Path, lines: &[String]) -> PathBuf {
     a
 }
 
+/// What the engine wrote passes `veil::verify` with the same engine (every archive these
+/// tests write is checked so).
+fn assert_verifies(engine: &Engine, out: &Path) {
+    let v = veil::verify::verify_archive(engine, out, &Default::default()).unwrap();
+    assert!(v.passed, "verify fails on the engine's own output: {:?}", v.problems);
+}
+
 /// Runs the archive path; returns the report and all output text (events + report).
 fn run(engine: &Engine, lines: &[String]) -> (veil::Report, String) {
     let dir = tempfile::tempdir().unwrap();
     let input = archive(dir.path(), lines);
     let out = dir.path().join("out");
     let r = engine.redact_archive(&input, &out, &RunOptions::default()).unwrap();
+    assert_verifies(engine, &out);
     let mut all = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
     all.push_str(&std::fs::read_to_string(out.join("report.json")).unwrap());
     (r, all)
@@ -51,6 +59,8 @@ fn stream(engine: &Engine, lines: &[String]) -> String {
         out.extend(s.push_line(l.as_bytes()).unwrap().events);
     }
     out.extend(s.finish().unwrap().events);
+    let problems = veil::verify::verify_events(engine, &out);
+    assert!(problems.is_empty(), "verify fails on a session's output: {problems:?}");
     out.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect()
 }
 
@@ -230,7 +240,9 @@ fn two_events_naming_one_frame_get_two_outputs_each_with_its_own_boxes() {
     let input = archive(dir.path(), &lines);
     std::fs::write(input.join("frames/shared.png"), png(300, 60)).unwrap();
     for out in [dir.path().join("out"), dir.path().join("out.tar")] {
-        Engine::new(regex_only()).unwrap().redact_archive(&input, &out, &RunOptions::default()).unwrap();
+        let engine = Engine::new(regex_only()).unwrap();
+        engine.redact_archive(&input, &out, &RunOptions::default()).unwrap();
+        assert_verifies(&engine, &out);
         let read = |name: &str| -> image::RgbaImage {
             if out.is_dir() {
                 image::open(out.join(name)).unwrap().into_rgba8()
@@ -268,7 +280,9 @@ fn ids_roles_apps_and_file_names_never_leave_verbatim() {
     std::fs::write(input.join(format!("frames/{email}.png")), png(300, 60)).unwrap();
     std::fs::write(input.join("meta.json"), format!(r#"{{"format":"capture/1","client":"recorder for {email}","screen":[300,60]}}"#)).unwrap();
     let out = dir.path().join("out");
-    Engine::new(regex_only()).unwrap().redact_archive(&input, &out, &RunOptions::default()).unwrap();
+    let engine = Engine::new(regex_only()).unwrap();
+    engine.redact_archive(&input, &out, &RunOptions::default()).unwrap();
+    assert_verifies(&engine, &out);
     let mut all = String::new();
     for f in ["events.jsonl", "meta.json", "report.json"] {
         all.push_str(&std::fs::read_to_string(out.join(f)).unwrap());
@@ -333,7 +347,9 @@ fn run_frame(line: &str, img: &image::RgbaImage) -> image::RgbaImage {
     let input = archive(dir.path(), &[line.to_string()]);
     img.save(input.join("frames/000091.png")).unwrap();
     let out = dir.path().join("out");
-    Engine::new(Policy::default()).unwrap().redact_archive(&input, &out, &RunOptions::default()).unwrap();
+    let engine = Engine::new(Policy::default()).unwrap();
+    engine.redact_archive(&input, &out, &RunOptions::default()).unwrap();
+    assert_verifies(&engine, &out);
     let seq = serde_json::from_str::<serde_json::Value>(line).unwrap()["seq"].as_u64().unwrap();
     let written = image::open(out.join(veil::screenshot::frame_name(seq, "frames/000091.png"))).unwrap();
     assert!(!written.color().has_alpha(), "frames leave opaque");
@@ -391,6 +407,7 @@ fn frames_taken_while_an_out_of_scope_window_has_focus() {
     let engine = Engine::new(regex_only()).unwrap();
     let out = dir.path().join("out");
     let r = engine.redact_archive(&input, &out, &RunOptions::default()).unwrap();
+    assert_verifies(&engine, &out);
     let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
     assert!(!events.contains(MARK), "text of an out-of-scope window left: {events}");
     assert!(events.contains("kept"));

@@ -73,6 +73,7 @@ fn hostile_archives() {
     assert!(after - before < 200.0, "reading the bomb grew peak memory by {:.0} MiB", after - before);
     assert_eq!(r.totals.drops.get(&DropReason::TooLarge), Some(&1), "the frame over max_entry_bytes");
     assert_eq!(r.totals.output_frames, 1);
+    assert!(veil::verify::verify_archive(&engine, &dir.path().join("o1"), &Default::default()).unwrap().passed);
 
     // Past max_archive_bytes the stream stops: what was not read is too_large, and an archive
     // whose events.jsonl lies beyond is an input error (exit 3), not a panic or an abort.
@@ -83,6 +84,7 @@ fn hostile_archives() {
     tar_gz(&late, &[("events.jsonl", 0, Some(events.as_bytes())), ("frames/a.png", 0, Some(&a)), ("junk.bin", 128 << 20, None), ("frames/big.png", 0, Some(&a))]);
     let r = engine.redact_archive(&late, &dir.path().join("o3"), &RunOptions::default()).unwrap();
     assert_eq!(r.totals.drops.get(&DropReason::TooLarge), Some(&1), "the frame after the limit");
+    assert!(veil::verify::verify_archive(&engine, &dir.path().join("o3"), &Default::default()).unwrap().passed);
 
     // A symlinked directory inside frames/ pointing outside the archive is never followed.
     let outside = dir.path().join("outside");
@@ -93,9 +95,11 @@ fn hostile_archives() {
     std::os::unix::fs::symlink(&outside, input.join("frames/link")).unwrap();
     std::os::unix::fs::symlink(outside.join("x.png"), input.join("frames/file.png")).unwrap();
     std::fs::write(input.join("events.jsonl"), format!("{}\n{}\n", shot(1, "frames/link/x.png"), shot(2, "frames/file.png"))).unwrap();
-    let r = Engine::new(policy("")).unwrap().redact_archive(&input, &dir.path().join("o4"), &RunOptions::default()).unwrap();
+    let engine = Engine::new(policy("")).unwrap();
+    let r = engine.redact_archive(&input, &dir.path().join("o4"), &RunOptions::default()).unwrap();
     assert_eq!(r.totals.drops.get(&DropReason::MissingImage), Some(&2), "links are not followed");
     assert_eq!(r.totals.output_frames, 0);
+    assert!(veil::verify::verify_archive(&engine, &dir.path().join("o4"), &Default::default()).unwrap().passed);
 
     // A tar whose entry is named after an email, with a corrupt header: the error names the
     // archive the user gave, never the entry.

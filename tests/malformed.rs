@@ -32,7 +32,11 @@ fn archive(dir: &Path, lines: &[Vec<u8>], frames: &[(&str, Vec<u8>)]) -> std::pa
 
 fn redact(policy: Policy, input: &Path, dir: &Path) -> (veil::Report, String) {
     let out = dir.join("out");
-    let r = Engine::new(policy).unwrap().redact_archive(input, &out, &RunOptions::default()).unwrap();
+    let engine = Engine::new(policy).unwrap();
+    let r = engine.redact_archive(input, &out, &RunOptions::default()).unwrap();
+    // What the engine wrote from malformed input passes `veil::verify`.
+    let v = veil::verify::verify_archive(&engine, &out, &Default::default()).unwrap();
+    assert!(v.passed, "verify fails on the engine's own output: {:?}", v.problems);
     let mut all = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
     all.push_str(&std::fs::read_to_string(out.join("report.json")).unwrap());
     (r, all)

@@ -23,7 +23,14 @@ fn run(input: &Path) -> (tempfile::TempDir, PathBuf, veil::Report) {
     let out = dir.path().join("out");
     let engine = Engine::new(Policy::default()).unwrap();
     let report = engine.redact_archive(input, &out, &RunOptions::default()).unwrap();
+    assert_verifies(&engine, &out);
     (dir, out, report)
+}
+
+/// What the engine wrote passes `veil::verify`.
+fn assert_verifies(engine: &Engine, out: &Path) {
+    let v = veil::verify::verify_archive(engine, out, &Default::default()).unwrap();
+    assert!(v.passed, "verify fails on the engine's own output: {:?}", v.problems);
 }
 
 /// Variants of a planted value that must not appear either: digits only, no spaces, lowercase.
@@ -160,6 +167,7 @@ fn tar_output_round_trips() {
     let out = dir.path().join("red.tar.gz");
     let engine = Engine::new(Policy::default()).unwrap();
     let r1 = engine.redact_archive(&root().join("testdata/sample"), &out, &RunOptions::default()).unwrap();
+    assert_verifies(&engine, &out);
     // The redacted archive is itself a valid input; redacting it again finds no new PII
     // values (only the engine's own replacement tokens, which are not PII).
     let again = dir.path().join("again");
@@ -232,6 +240,8 @@ fn streaming_sessions_match_the_archive_run() {
                 released.extend(session.finish().unwrap().events);
                 let seqs: Vec<u64> = released.iter().map(|e| e.seq).collect();
                 assert_eq!(&seqs, archive_seqs, "chunking {variant}");
+                let problems = veil::verify::verify_events(engine, &released);
+                assert!(problems.is_empty(), "verify fails on a session's output ({variant}): {problems:?}");
                 let text: String = released.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect();
                 let streams = typed_streams(&text);
                 for p in exp["planted"].as_array().unwrap() {

@@ -131,6 +131,26 @@ int main(int argc, char **argv) {
     st = veil_redact_archive(engine, in_dir, archive_dir, false, NULL);
     CHECK(st == VEIL_STATUS_OUTPUT_EXISTS, "an existing output without force is VEIL_STATUS_OUTPUT_EXISTS");
 
+    /* Before upload: the person's review page (outside the archive), then the gate, which
+       also shows the archive is byte for byte the one reviewed. */
+    char page[1024], inside[1024];
+    snprintf(page, sizeof page, "%s/review.html", argv[2]);
+    snprintf(inside, sizeof inside, "%s/review.html", archive_dir);
+    VeilBuf summary, reviewed, verdict;
+    st = veil_write_review(archive_dir, inside, NULL, true, NULL, NULL);
+    CHECK(st == VEIL_STATUS_OUTPUT, "a review page inside the archive is refused");
+    st = veil_write_review(archive_dir, page, NULL, true, &summary, &reviewed);
+    CHECK(st == VEIL_STATUS_OK && strstr((const char *)summary.ptr, "\"frames\":4"), "veil_write_review");
+    if (st == VEIL_STATUS_OK) {
+        st = veil_verify_archive(engine, archive_dir, (const char *)reviewed.ptr, &verdict, NULL);
+        CHECK(st == VEIL_STATUS_OK && strstr((const char *)verdict.ptr, "\"passed\":true"), "veil_verify_archive passes on what was reviewed");
+        if (st == VEIL_STATUS_OK) veil_buf_free(verdict);
+        veil_buf_free(summary);
+        veil_buf_free(reviewed);
+    }
+    st = veil_verify_archive(engine, archive_dir, "not a manifest", &verdict, NULL);
+    CHECK(st == VEIL_STATUS_INVALID_ARGUMENT, "a bad manifest is VEIL_STATUS_INVALID_ARGUMENT");
+
     /* The archive as a capture client would stream it: one line at a time. */
     char path[1024];
     snprintf(path, sizeof path, "%s/frames", out_dir);

@@ -108,6 +108,39 @@ enum VeilStatus veil_redact_archive(const struct VeilEngine *engine,
                                     bool force,
                                     struct VeilBuf *report);
 
+// Verifies a redacted archive before upload (`veil verify`): `verdict` receives JSON
+// `{"passed", "problems": [{"kind", "location", "entity"?, "detector"?}], "checked",
+// "fingerprint"}` (never a value) and, when not NULL, `manifest` the manifest's text. A
+// reviewed manifest's text (from `veil_write_review`) may be given as `reviewed` (or NULL):
+// any file changed since is a problem. `VEIL_STATUS_OK` means the check ran: upload only if
+// `"passed"` is true. `INPUT` when the archive cannot be read, `INVALID_ARGUMENT` when
+// `reviewed` is not a manifest veil wrote.
+//
+// # Safety
+// `engine` came from `veil_engine_new`; `archive` and `reviewed` (or NULL) are NUL-terminated
+// UTF-8; `verdict` points to writable memory; `manifest` is NULL or does.
+enum VeilStatus veil_verify_archive(const struct VeilEngine *engine,
+                                    const char *archive,
+                                    const char *reviewed,
+                                    struct VeilBuf *verdict,
+                                    struct VeilBuf *manifest);
+
+// Writes the review page of a redacted archive (`veil review`) to `page`; `originals` (the
+// input archive, or NULL) adds the original frames for the person alone. `summary` (or NULL)
+// receives JSON counts and the fingerprint, `manifest` (or NULL) the manifest's text for
+// `veil_verify_archive`. `OUTPUT` when the page would be inside the archive, `OUTPUT_EXISTS`
+// when it exists and `force` is false.
+//
+// # Safety
+// Paths are NUL-terminated UTF-8 (`originals` may be NULL); `summary` and `manifest` are NULL
+// or point to writable memory.
+enum VeilStatus veil_write_review(const char *archive,
+                                  const char *page,
+                                  const char *originals,
+                                  bool force,
+                                  struct VeilBuf *summary,
+                                  struct VeilBuf *manifest);
+
 // Frees a buffer veil returned (an empty one: nothing).
 //
 // # Safety

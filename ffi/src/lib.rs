@@ -10,8 +10,9 @@
 //! is used by one thread at a time (it may move between threads). A session keeps its engine
 //! alive: the engine may be freed before its sessions.
 //!
-//! Room for what comes next (archive verification): one more `veil_verify_*` entry point of
-//! the same shape as [`veil_redact_archive`] (paths in, status and a JSON buffer out).
+//! Before upload: [`veil_verify_archive`] (the last gate: a verdict, problems by kind and
+//! location) and [`veil_write_review`] (the page for the person), of the same shape as
+//! [`veil_redact_archive`] (paths in, status and a JSON buffer out).
 
 use std::ffi::{c_char, c_int, CStr};
 use std::path::Path;
@@ -92,7 +93,7 @@ fn status_of(e: &veil::Error) -> VeilStatus {
         E::Policy(_) | E::PolicyIo { .. } | E::PseudonymKey(_) => VeilStatus::Policy,
         E::Model(_) => VeilStatus::Model,
         E::InputIo { .. } | E::NoEvents { .. } | E::UnknownArchiveType { .. } | E::InputTooLarge { .. } => VeilStatus::Input,
-        E::OutputIo { .. } => VeilStatus::Output,
+        E::OutputIo { .. } | E::ReviewInsideArchive { .. } => VeilStatus::Output,
         E::OutputExists { .. } => VeilStatus::OutputExists,
         E::Internal { .. } => VeilStatus::Internal,
     }
@@ -234,6 +235,65 @@ pub unsafe extern "C" fn veil_redact_archive(engine: *const VeilEngine, input: *
         let r = lib(engine_ref(engine)?.redact_archive(Path::new(cstr(input)?), Path::new(cstr(output)?), &opts))?;
         if !report.is_null() {
             put(report, VeilBuf::new(serde_json::to_vec(&r).map_err(|_| VeilStatus::Internal)?))?;
+        }
+        Ok(())
+    })
+}
+
+/// Verifies a redacted archive before upload (`veil verify`): `verdict` receives JSON
+/// `{"passed", "problems": [{"kind", "location", "entity"?, "detector"?}], "checked",
+/// "fingerprint"}` (never a value) and, when not NULL, `manifest` the manifest's text. A
+/// reviewed manifest's text (from `veil_write_review`) may be given as `reviewed` (or NULL):
+/// any file changed since is a problem. `VEIL_STATUS_OK` means the check ran: upload only if
+/// `"passed"` is true. `INPUT` when the archive cannot be read, `INVALID_ARGUMENT` when
+/// `reviewed` is not a manifest veil wrote.
+///
+/// # Safety
+/// `engine` came from `veil_engine_new`; `archive` and `reviewed` (or NULL) are NUL-terminated
+/// UTF-8; `verdict` points to writable memory; `manifest` is NULL or does.
+#[no_mangle]
+pub unsafe extern "C" fn veil_verify_archive(engine: *const VeilEngine, archive: *const c_char, reviewed: *const c_char, verdict: *mut VeilBuf, manifest: *mut VeilBuf) -> VeilStatus {
+    guarded(|| {
+        put(verdict, VeilBuf::EMPTY)?;
+        if !manifest.is_null() {
+            put(manifest, VeilBuf::EMPTY)?;
+        }
+        let reviewed = if reviewed.is_null() { None } else { Some(veil::verify::Manifest::parse(cstr(reviewed)?).map_err(|_| VeilStatus::InvalidArgument)?) };
+        let opts = veil::verify::VerifyOptions { manifest: reviewed.as_ref(), ..Default::default() };
+        let v = lib(veil::verify::verify_archive(engine_ref(engine)?, Path::new(cstr(archive)?), &opts))?;
+        put(verdict, VeilBuf::new(serde_json::to_vec(&v).map_err(|_| VeilStatus::Internal)?))?;
+        if !manifest.is_null() {
+            put(manifest, VeilBuf::new(v.manifest.to_text().into_bytes()))?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes the review page of a redacted archive (`veil review`) to `page`; `originals` (the
+/// input archive, or NULL) adds the original frames for the person alone. `summary` (or NULL)
+/// receives JSON counts and the fingerprint, `manifest` (or NULL) the manifest's text for
+/// `veil_verify_archive`. `OUTPUT` when the page would be inside the archive, `OUTPUT_EXISTS`
+/// when it exists and `force` is false.
+///
+/// # Safety
+/// Paths are NUL-terminated UTF-8 (`originals` may be NULL); `summary` and `manifest` are NULL
+/// or point to writable memory.
+#[no_mangle]
+pub unsafe extern "C" fn veil_write_review(archive: *const c_char, page: *const c_char, originals: *const c_char, force: bool, summary: *mut VeilBuf, manifest: *mut VeilBuf) -> VeilStatus {
+    guarded(|| {
+        for out in [summary, manifest] {
+            if !out.is_null() {
+                put(out, VeilBuf::EMPTY)?;
+            }
+        }
+        let originals = if originals.is_null() { None } else { Some(Path::new(cstr(originals)?)) };
+        let opts = veil::review::ReviewOptions { originals, force, ..Default::default() };
+        let s = lib(veil::review::write_review(Path::new(cstr(archive)?), Path::new(cstr(page)?), &opts))?;
+        if !summary.is_null() {
+            put(summary, VeilBuf::new(serde_json::to_vec(&s).map_err(|_| VeilStatus::Internal)?))?;
+        }
+        if !manifest.is_null() {
+            put(manifest, VeilBuf::new(s.manifest.to_text().into_bytes()))?;
         }
         Ok(())
     })

@@ -32,7 +32,7 @@ fn py_err(e: veil::Error) -> PyErr {
         E::Policy(_) | E::PolicyIo { .. } | E::PseudonymKey(_) => PolicyError::new_err(msg),
         E::Model(_) => ModelError::new_err(msg),
         E::InputIo { .. } | E::NoEvents { .. } | E::UnknownArchiveType { .. } | E::InputTooLarge { .. } => InputError::new_err(msg),
-        E::OutputIo { .. } => OutputError::new_err(msg),
+        E::OutputIo { .. } | E::ReviewInsideArchive { .. } => OutputError::new_err(msg),
         E::OutputExists { .. } => OutputExistsError::new_err(msg),
         E::Internal { .. } => InternalError::new_err(msg),
     }
@@ -98,6 +98,22 @@ impl Engine {
         })
     }
 
+    /// Verifies a redacted archive (`veil::verify::verify_archive`); returns the verdict as
+    /// JSON (problems by kind and location, never values) and the manifest's text.
+    #[pyo3(signature = (archive, manifest=None))]
+    fn verify_archive(&self, py: Python<'_>, archive: std::path::PathBuf, manifest: Option<String>) -> PyResult<(String, String)> {
+        let reviewed = match manifest.as_deref().map(veil::verify::Manifest::parse) {
+            Some(Ok(m)) => Some(m),
+            Some(Err(e)) => return Err(pyo3::exceptions::PyValueError::new_err(format!("manifest: {e}"))),
+            None => None,
+        };
+        work(py, || {
+            let v = veil::verify::verify_archive(&self.inner, &archive, &veil::verify::VerifyOptions { manifest: reviewed.as_ref(), ..Default::default() })?;
+            let json = serde_json::to_string(&v).map_err(|_| veil::Error::Internal { what: "verdict serialisation" })?;
+            Ok((json, v.manifest.to_text()))
+        })
+    }
+
     fn clear_memo(&self) {
         self.inner.clear_memo()
     }
@@ -151,12 +167,25 @@ impl Session {
     }
 }
 
+/// Writes the review page (`veil::review::write_review`); returns its summary as JSON and the
+/// manifest's text.
+#[pyfunction]
+#[pyo3(signature = (archive, page, originals=None, force=false))]
+fn write_review(py: Python<'_>, archive: std::path::PathBuf, page: std::path::PathBuf, originals: Option<std::path::PathBuf>, force: bool) -> PyResult<(String, String)> {
+    work(py, || {
+        let s = veil::review::write_review(&archive, &page, &veil::review::ReviewOptions { originals: originals.as_deref(), force, ..Default::default() })?;
+        let json = serde_json::to_string(&s).map_err(|_| veil::Error::Internal { what: "summary serialisation" })?;
+        Ok((json, s.manifest.to_text()))
+    })
+}
+
 #[pymodule]
 fn _veil(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<Engine>()?;
     m.add_class::<Session>()?;
+    m.add_function(wrap_pyfunction!(write_review, m)?)?;
     m.add("VeilError", py.get_type::<VeilError>())?;
     m.add("PolicyError", py.get_type::<PolicyError>())?;
     m.add("ModelError", py.get_type::<ModelError>())?;

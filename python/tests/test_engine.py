@@ -100,3 +100,24 @@ def test_threads_share_one_engine(engine):
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert all(t not in out[t] and out[t] for t in texts)
+
+
+def test_verify_and_review_gate_an_upload(engine, tmp_path):
+    out = tmp_path / "out"
+    engine.redact_archive(SAMPLE, out)
+    with pytest.raises(veil.OutputError):
+        veil.write_review(out, out / "review.html")
+    summary = veil.write_review(out, tmp_path / "review.html")
+    assert summary["frames"] == 4 and summary["originals"] == 0
+    assert (tmp_path / "review.html").read_text().startswith("<!doctype html>")
+    verdict = engine.verify_archive(out, manifest=summary["manifest"])
+    assert verdict["passed"] and verdict["problems"] == [], verdict["problems"]
+    assert verdict["fingerprint"] == summary["fingerprint"]
+    # A frame changed after review: the manifest check and the pixel checks fail.
+    frame = next((out / "frames").iterdir())
+    frame.write_bytes(frame.read_bytes()[:-20])
+    verdict = engine.verify_archive(out, manifest=summary["manifest"])
+    assert not verdict["passed"]
+    assert all(set(p) >= {"kind", "location"} for p in verdict["problems"])
+    with pytest.raises(ValueError):
+        engine.verify_archive(out, manifest="not a manifest")

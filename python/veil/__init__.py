@@ -60,6 +60,7 @@ from ._veil import (  # noqa: E402  (the runtime must be located first)
     Session as _Session,
     VeilError,
     __version__,
+    write_review as _write_review,
 )
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "OutputError",
     "OutputExistsError",
     "InternalError",
+    "write_review",
     "__version__",
 ]
 
@@ -162,6 +164,17 @@ class Engine:
         a tar by its name) with ``report.json``, as ``veil redact`` does; returns the report."""
         return json.loads(self._native.redact_archive(os.fspath(src), os.fspath(dst), force))
 
+    def verify_archive(self, archive: PathLike, *, manifest: Optional[str] = None) -> dict:
+        """Re-scans a redacted archive before upload, as ``veil verify`` does (give the engine
+        the policy the archive was redacted with). Returns the verdict: ``passed``,
+        ``problems`` (kind and location each, never a value), ``checked``, ``fingerprint``, and
+        ``manifest`` (its text; pass a reviewed one as ``manifest`` to show the archive is the
+        one reviewed). Raises only when the archive cannot be read at all."""
+        verdict, text = self._native.verify_archive(os.fspath(archive), manifest)
+        out = json.loads(verdict)
+        out["manifest"] = text
+        return out
+
     def clear_memo(self) -> None:
         """Forgets the model findings remembered for texts seen before: what follows is
         redacted exactly as by a new engine (see ``veil::Engine::clear_memo``)."""
@@ -208,3 +221,15 @@ class Session:
     def finish(self) -> Released:
         """End of stream: everything held is redacted and released."""
         return _released(self._native.finish())
+
+
+def write_review(archive: PathLike, page: PathLike, *, originals: Optional[PathLike] = None, force: bool = False) -> dict:
+    """Writes the review page of a redacted archive (as ``veil review``): one self-contained
+    HTML file showing exactly what would be uploaded. ``originals`` (the input archive) adds
+    the original frames for the person alone. Refuses a page inside the archive
+    (:class:`OutputError`). Returns the summary, with ``manifest`` (its text) for
+    :meth:`Engine.verify_archive`."""
+    summary, text = _write_review(os.fspath(archive), os.fspath(page), None if originals is None else os.fspath(originals), force)
+    out = json.loads(summary)
+    out["manifest"] = text
+    return out

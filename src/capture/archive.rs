@@ -62,7 +62,7 @@ pub struct ArchiveReader {
 }
 
 /// The kind of archive a path names, judged by what it is on disk or by its name.
-fn is_tar_name(p: &Path) -> Option<bool> {
+pub(crate) fn is_tar_name(p: &Path) -> Option<bool> {
     let name = p.file_name()?.to_string_lossy().to_ascii_lowercase();
     if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
         Some(true)
@@ -75,7 +75,7 @@ fn is_tar_name(p: &Path) -> Option<bool> {
 
 /// An IO error stripped of its message (which, for tar data, can quote an entry's name),
 /// keeping its kind.
-fn scrub(e: std::io::Error) -> std::io::Error {
+pub(crate) fn scrub(e: std::io::Error) -> std::io::Error {
     std::io::Error::new(e.kind(), format!("unreadable archive data ({}; entry names withheld)", e.kind()))
 }
 
@@ -183,9 +183,9 @@ struct Spool {
 }
 
 /// Counts the bytes read through it and fails past a limit.
-struct Capped<R> {
-    inner: R,
-    left: u64,
+pub(crate) struct Capped<R> {
+    pub(crate) inner: R,
+    pub(crate) left: u64,
 }
 
 impl<R: Read> Read for Capped<R> {

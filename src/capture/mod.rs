@@ -7,6 +7,7 @@
 
 pub mod archive;
 pub mod event;
+pub mod output;
 pub mod parse;
 
 pub use archive::{ArchiveReader, ArchiveWriter, Meta, ReadLimits};

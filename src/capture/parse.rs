@@ -12,14 +12,14 @@
 //! pipeline can assume the most protective one. Nothing here ever panics on input, and no
 //! error carries input bytes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::event::{Body, Event};
 
 /// Why an event (or a line that never became an event) was not written to the output.
 /// These codes appear in the report; they never carry captured values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DropReason {
     InvalidUtf8,

@@ -3,7 +3,9 @@
 //! autocomplete prefix (`jane.doe@example.c`) of an address typed key by key.
 //!
 //! A detector of its own (`join`): it finds only what another detector found first, and never
-//! keeps a value beyond the call.
+//! keeps a value beyond the call. It runs on text already redacted, so it must never match
+//! inside the engine's own tokens (`user_…@example.invalid` shares `@example.` with many
+//! addresses): a replacement inside a replacement mangles it and hides nothing.
 
 use std::collections::HashMap;
 
@@ -25,9 +27,14 @@ pub fn find(text: &str, values: &[(String, Entity)], min: usize) -> Vec<Finding>
     }
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     let lower: Vec<char> = chars.iter().map(|&(_, c)| c.to_lowercase().next().unwrap_or(c)).collect();
+    let tokens = crate::operators::token_spans(text);
+    let in_token: Vec<bool> = chars.iter().map(|&(b, _)| tokens.iter().any(|&(s, e)| b >= s && b < e)).collect();
     let mut out: Vec<Finding> = Vec::new();
     let end_of = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
     for i in 0..lower.len().saturating_sub(min - 1) {
+        if in_token[i..i + min].iter().any(|&t| t) {
+            continue;
+        }
         let Some(&entity) = grams.get(&lower[i..i + min]) else { continue };
         let (s, e) = (chars[i].0, end_of(i + min));
         match out.last_mut() {
@@ -52,5 +59,14 @@ mod tests {
         assert!(find("exa", &values, 4).is_empty(), "shorter than min");
         let f = find("é jane.doe👍", &values, 4);
         assert_eq!(&"é jane.doe👍"[f[0].start..f[0].end], "jane.doe");
+    }
+
+    #[test]
+    fn engine_tokens_are_not_pieces() {
+        let values = vec![("jane.doe@example.com".to_string(), Entity::EmailAddress)];
+        assert!(find("to user_0123456789abcdef@example.invalid", &values, 4).is_empty(), "a pseudonym shares @example. with the value");
+        let t = "<PERSON_0123456789abcdef> jane.doe@example.c";
+        let f = find(t, &values, 4);
+        assert_eq!(&t[f[0].start..f[0].end], "jane.doe@example.c", "pieces outside tokens are still found");
     }
 }

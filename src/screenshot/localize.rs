@@ -23,7 +23,7 @@ impl PaintBox {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaintReason {
     NodeText,
@@ -32,6 +32,20 @@ pub enum PaintReason {
     OutOfScopeWindow,
     Face,
     TextRegion,
+}
+
+impl PaintReason {
+    /// The name used in the report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaintReason::NodeText => "node_text",
+            PaintReason::LineSpan => "line_span",
+            PaintReason::SecureNode => "secure_node",
+            PaintReason::OutOfScopeWindow => "out_of_scope_window",
+            PaintReason::Face => "face",
+            PaintReason::TextRegion => "text_region",
+        }
+    }
 }
 
 /// The box of a char span inside one visual line, by proportion of characters. Screen fonts

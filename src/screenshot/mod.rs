@@ -9,16 +9,14 @@
 pub mod localize;
 pub mod paint;
 pub mod rows;
-
-use std::time::Instant;
+pub mod scan;
 
 use crate::capture::{DropReason, Screenshot};
-use crate::detect::image::ImageDetector;
-use crate::pipeline::{ms, Engine, FrameIo, NerCache};
-use crate::policy::PaintMode;
+use crate::pipeline::{Engine, FrameIo, NerCache};
 use crate::report::FindingReport;
 use crate::runtime::ModelError;
 use localize::{PaintBox, PaintReason};
+use scan::{is_picture, vouches};
 
 impl Engine {
     /// Redacts a screenshot: its windows' titles and its nodes' text; then paints its frame:
@@ -83,7 +81,6 @@ impl Engine {
             n.secure = n.secure || n.role.as_deref().is_some_and(crate::keys::tracker::is_password_role) || n.id.as_deref().is_some_and(|id| focus.secure.is_secure_element(id));
             // A secure node's text is emptied whatever it holds: rules only, no model run.
             let node_cache = if n.secure { None } else { cache };
-            let picture = is_picture(&n);
             let original = (!n.secure && n.lines.is_none()).then(|| n.text.clone());
             let mut node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, node_cache).map_err(failed)?;
             // Pieces of values the stream saw typed into this element (a box of a card).
@@ -100,9 +97,9 @@ impl Engine {
             }
             let node_first = findings.len().saturating_sub(node_spans.len());
             let node_entity = findings.get(node_first).map(|f| (f.entity, f.detector));
-            // Only a box whose text was read and checked vouches for the pixels under it: not a
-            // picture (its alt text says nothing of the text drawn inside it), not an empty one.
-            let vouches = |t: &str| !picture && !t.trim().is_empty();
+            // Only a box whose text was read and checked vouches for the pixels under it
+            // (`scan::vouches`): not a picture, not an empty one.
+            let picture = is_picture(&n);
             let mut line_hits = 0;
             if let Some(lines) = n.lines.as_mut() {
                 for (j, l) in lines.iter_mut().enumerate() {
@@ -113,11 +110,11 @@ impl Engine {
                         boxes.push(PaintBox { rect: localize::span_box(l.bounds, &original, *sp), why: PaintReason::LineSpan, finding: Some((f.entity, f.detector)) });
                     }
                     line_hits += spans.len();
-                    if vouches(&original) {
+                    if vouches(picture, &original) {
                         vouchers.push(l.bounds);
                     }
                 }
-            } else if vouches(&n.text) {
+            } else if vouches(picture, &n.text) {
                 vouchers.push(n.bounds);
             }
             if n.secure {
@@ -151,53 +148,16 @@ impl Engine {
         drop(bytes);
         // What the detectors see is what leaves: text drawn only in the alpha channel shows.
         paint::flatten_alpha(&mut img);
-        if let Some(fd) = &self.faces {
-            let t = Instant::now();
-            let mut faces = fd.detect(&img).map_err(|_| DropReason::ModelFailed)?;
-            // Avatars and pictures the UI tree names: small faces, searched up close.
-            for n in s.nodes.iter().flatten().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400) {
-                faces.extend(fd.detect_in(&img, n.bounds).map_err(|_| DropReason::ModelFailed)?);
-            }
-            stats.faces_ms = ms(t);
-            stats.faces = faces.len();
-            boxes.extend(faces.into_iter().map(|f| PaintBox::new(f.rect, PaintReason::Face)));
-        }
-        if let Some(td) = &self.text_regions {
-            let t = Instant::now();
-            // With a UI tree, only where ink lies that no checked node vouches for; without,
-            // the whole frame.
-            // Windows whose app masks all text are searched whole, vouched or not.
-            let mask_all = |app: &str| self.policy.mask_all_text.matches(app);
-            let regions = if vouchers.is_empty() {
-                td.detect(&img)
-            } else {
-                let text_vouchers: Vec<_> = vouchers.iter().copied().filter(|v| v.h() <= 120).collect();
-                let mut areas = localize::unvouched_areas(&img, &text_vouchers, 32, 6);
-                areas.extend(windows.iter().zip(&in_scope).filter(|(w, ok)| **ok && mask_all(&w.app)).map(|(w, _)| w.bounds));
-                td.detect_areas(&img, &areas)
-            }
-            .map_err(|_| DropReason::ModelFailed)?;
-            stats.text_ms = ms(t);
-            for r in regions {
-                let (cx, cy) = localize::centre(&r.core);
-                let window = localize::window_at(&windows, cx, cy);
-                if window.is_some_and(|w| !in_scope[w]) {
-                    continue; // blanked whole already
-                }
-                let masked = window.is_some_and(|w| mask_all(&windows[w].app));
-                if masked || localize::coverage(&r.core, &vouchers, 8) < sc.text_coverage {
-                    stats.text_regions += 1;
-                    boxes.push(PaintBox::new(r.rect, PaintReason::TextRegion));
-                }
-            }
-        }
+        let layout = scan::Layout { windows: &windows, in_scope: &in_scope, nodes: s.nodes.as_deref().unwrap_or_default(), vouchers: &vouchers };
+        let found = self.scan_frame(&img, &layout).map_err(|_| DropReason::ModelFailed)?;
+        stats.faces_ms = found.faces_ms;
+        stats.text_ms = found.text_ms;
+        stats.faces = found.faces.len();
+        stats.text_regions = found.text_regions.len();
+        boxes.extend(found.faces.into_iter().map(|f| PaintBox::new(f.rect, PaintReason::Face)));
+        boxes.extend(found.text_regions.into_iter().map(|r| PaintBox::new(r.rect, PaintReason::TextRegion)));
         for b in &boxes {
-            let mode = match b.why {
-                PaintReason::Face => sc.faces,
-                PaintReason::OutOfScopeWindow | PaintReason::SecureNode => PaintMode::Fill,
-                _ => sc.text,
-            };
-            paint::paint(&mut img, &b.rect, sc.padding, mode, sc.fill);
+            paint::paint(&mut img, &b.rect, sc.padding, paint::mode_for(b.why, sc), sc.fill);
         }
         let name = frame_name(seq, &s.image);
         let out = paint::encode(&img, &name)?;
@@ -247,14 +207,6 @@ impl FrameFocus<'_> {
 pub(crate) struct FrameOut {
     pub stats: FrameStats,
     pub bytes: Vec<u8>,
-}
-
-/// A node that shows a picture (avatar, photo): where small faces hide.
-fn is_picture(n: &crate::capture::Node) -> bool {
-    n.role.as_deref().is_some_and(|r| {
-        let r = r.to_ascii_lowercase();
-        ["image", "img", "avatar", "picture", "photo", "figure", "icon"].iter().any(|k| r.contains(k))
-    })
 }
 
 #[derive(Default)]

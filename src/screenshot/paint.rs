@@ -7,7 +7,8 @@ use std::io::Cursor;
 use image::{ImageFormat, ImageReader, Limits, Rgba, RgbaImage};
 
 use crate::capture::{DropReason, Rect};
-use crate::policy::PaintMode;
+use crate::policy::{PaintMode, ScreenshotsFile};
+use crate::screenshot::localize::PaintReason;
 
 /// Paints `boxes` (each padded by `padding` px, clipped to the image) on the encoded image
 /// `bytes` and returns it re-encoded in the format its `path` names.
@@ -27,7 +28,7 @@ pub fn paint(img: &mut RgbaImage, r: &Rect, pad: u32, mode: PaintMode, fill: [u8
         PaintMode::Fill => fill_rect(img, r, pad, Rgba([fill[0], fill[1], fill[2], 255])),
         PaintMode::Pixelate => {
             let Some((x0, y0, x1, y1)) = clip(img, r, pad) else { return };
-            let block = (((x1 - x0).min(y1 - y0)) / 4).clamp(4, 16);
+            let block = pixel_block(x0, y0, x1, y1);
             for by in (y0..y1).step_by(block as usize) {
                 for bx in (x0..x1).step_by(block as usize) {
                     let (ex, ey) = ((bx + block).min(x1), (by + block).min(y1));
@@ -58,7 +59,24 @@ pub fn paint(img: &mut RgbaImage, r: &Rect, pad: u32, mode: PaintMode, fill: [u8
     }
 }
 
-fn clip(img: &RgbaImage, r: &Rect, pad: u32) -> Option<(u32, u32, u32, u32)> {
+/// How a box painted for `why` is painted under the policy's `[screenshots]`: faces as the
+/// policy says, out-of-scope windows and secure nodes always filled, text as the policy says.
+pub fn mode_for(why: PaintReason, sc: &ScreenshotsFile) -> PaintMode {
+    match why {
+        PaintReason::Face => sc.faces,
+        PaintReason::OutOfScopeWindow | PaintReason::SecureNode => PaintMode::Fill,
+        _ => sc.text,
+    }
+}
+
+/// The side of a pixelation block for a clipped box `x0..x1, y0..y1` (blocks start at its
+/// top-left corner).
+pub(crate) fn pixel_block(x0: u32, y0: u32, x1: u32, y1: u32) -> u32 {
+    (((x1 - x0).min(y1 - y0)) / 4).clamp(4, 16)
+}
+
+/// A box grown by `pad` and clipped to the image: `(x0, y0, x1, y1)`, `None` when empty.
+pub(crate) fn clip(img: &RgbaImage, r: &Rect, pad: u32) -> Option<(u32, u32, u32, u32)> {
     let (iw, ih) = (img.width() as i64, img.height() as i64);
     let pad = pad as i64;
     let x0 = (r.x() - pad).clamp(0, iw);

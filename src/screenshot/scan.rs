@@ -1,0 +1,140 @@
+//! The image models over one frame, and the rule of which text they may leave: faces (the
+//! whole frame, plus picture nodes searched up close) and text regions that no checked UI
+//! node vouches for. One rule, used twice: by the screenshot path to decide what to paint, and
+//! by [`crate::verify`] to re-scan a frame that is about to leave.
+//!
+//! It must never let a picture node or an empty node vouch for pixels (an alt text says
+//! nothing of the text drawn inside a picture), nor a window-sized container (see
+//! [`localize::coverage`]).
+
+use std::time::Instant;
+
+use image::RgbaImage;
+
+use super::localize;
+use crate::capture::{Node, Rect, WindowRef};
+use crate::detect::image::{ImageDetector, Region};
+use crate::pipeline::{ms, Engine};
+use crate::runtime::ModelError;
+
+/// A node that shows a picture (avatar, photo): where small faces hide, and whose text
+/// vouches for nothing.
+pub fn is_picture(n: &Node) -> bool {
+    n.role.as_deref().is_some_and(|r| {
+        let r = r.to_ascii_lowercase();
+        ["image", "img", "avatar", "picture", "photo", "figure", "icon"].iter().any(|k| r.contains(k))
+    })
+}
+
+/// Does a box holding `text` vouch for the pixels under it? Only when its text was read (not
+/// empty) and its node is not a picture ([`is_picture`]).
+pub fn vouches(picture: bool, text: &str) -> bool {
+    !picture && !text.trim().is_empty()
+}
+
+/// The boxes a node vouches for as it stands: each non-empty line, or the node's box when it
+/// has no lines.
+pub fn vouchers_of(node: &Node) -> Vec<Rect> {
+    let picture = is_picture(node);
+    match &node.lines {
+        Some(lines) => lines.iter().filter(|l| vouches(picture, &l.text)).map(|l| l.bounds).collect(),
+        None if vouches(picture, &node.text) => vec![node.bounds],
+        None => Vec::new(),
+    }
+}
+
+/// What the models need to know of a frame's layout.
+pub(crate) struct Layout<'a> {
+    /// Visible windows, topmost first, and whether each is in scope.
+    pub windows: &'a [WindowRef],
+    pub in_scope: &'a [bool],
+    /// The frame's nodes (picture nodes are searched up close for faces).
+    pub nodes: &'a [Node],
+    /// Boxes whose text was read and checked.
+    pub vouchers: &'a [Rect],
+}
+
+/// What the models found that must not leave unpainted.
+#[derive(Debug, Default)]
+pub(crate) struct Scan {
+    pub faces: Vec<Region>,
+    /// Text regions no checked node vouches for (or inside a window whose app masks all
+    /// text), outside out-of-scope windows.
+    pub text_regions: Vec<Region>,
+    pub faces_ms: f64,
+    pub text_ms: f64,
+}
+
+impl Engine {
+    /// Runs the engine's face and text-region models (those the policy switches on) over a
+    /// frame, flattened to opaque RGB already.
+    pub(crate) fn scan_frame(&self, img: &RgbaImage, l: &Layout) -> Result<Scan, ModelError> {
+        let sc = &self.policy.file.screenshots;
+        let mut out = Scan::default();
+        if let Some(fd) = &self.faces {
+            let t = Instant::now();
+            let mut faces = fd.detect(img)?;
+            // Avatars and pictures the UI tree names: small faces, searched up close.
+            for n in l.nodes.iter().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400) {
+                faces.extend(fd.detect_in(img, n.bounds)?);
+            }
+            out.faces_ms = ms(t);
+            out.faces = faces;
+        }
+        if let Some(td) = &self.text_regions {
+            let t = Instant::now();
+            // Windows whose app masks all text are searched whole, vouched or not.
+            let mask_all = |app: &str| self.policy.mask_all_text.matches(app);
+            // With a UI tree, only where ink lies that no checked node vouches for; without,
+            // the whole frame.
+            let regions = if l.vouchers.is_empty() {
+                td.detect(img)?
+            } else {
+                let text_vouchers: Vec<_> = l.vouchers.iter().copied().filter(|v| v.h() <= 120).collect();
+                let mut areas = localize::unvouched_areas(img, &text_vouchers, 32, 6);
+                areas.extend(l.windows.iter().zip(l.in_scope).filter(|(w, ok)| **ok && mask_all(&w.app)).map(|(w, _)| w.bounds));
+                td.detect_areas(img, &areas)?
+            };
+            out.text_ms = ms(t);
+            for r in regions {
+                let (cx, cy) = localize::centre(&r.core);
+                let window = localize::window_at(l.windows, cx, cy);
+                if window.is_some_and(|w| !l.in_scope[w]) {
+                    continue; // blanked whole already
+                }
+                let masked = window.is_some_and(|w| mask_all(&l.windows[w].app));
+                if masked || localize::coverage(&r.core, l.vouchers, 8) < sc.text_coverage {
+                    out.text_regions.push(r);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::Line;
+
+    fn node(role: &str, text: &str, lines: Option<Vec<(&str, Rect)>>) -> Node {
+        Node {
+            id: None,
+            role: Some(role.into()),
+            text: text.into(),
+            bounds: Rect([0, 0, 100, 40]),
+            secure: false,
+            lines: lines.map(|v| v.into_iter().map(|(t, b)| Line { text: t.into(), bounds: b }).collect()),
+        }
+    }
+
+    #[test]
+    fn only_read_non_picture_text_vouches() {
+        assert_eq!(vouchers_of(&node("text", "Inbox", None)), vec![Rect([0, 0, 100, 40])]);
+        assert!(vouchers_of(&node("text", "  ", None)).is_empty(), "an empty node vouches for nothing");
+        assert!(vouchers_of(&node("image", "Profile photo of Jane", None)).is_empty(), "a picture's alt text vouches for nothing");
+        assert!(vouchers_of(&node("AXImage", "x", None)).is_empty());
+        let lines = vec![("first", Rect([0, 0, 100, 20])), ("", Rect([0, 20, 100, 20]))];
+        assert_eq!(vouchers_of(&node("text", "first\n", Some(lines))), vec![Rect([0, 0, 100, 20])], "only lines with text");
+    }
+}
