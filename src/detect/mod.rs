@@ -7,100 +7,20 @@
 //! [`resolve`] merges the findings of all detectors into disjoint spans, so that operators see
 //! each character at most once and the union of everything found is covered.
 
+mod entity;
 pub mod faces;
 pub mod image;
 pub mod ner;
+pub mod normalize;
+pub mod repeats;
 pub mod rules;
 pub mod text_regions;
+pub mod url;
 pub mod validate;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// The kinds of data the engine finds. Names follow Presidio's where one exists, so that
-/// quality figures can be compared entity by entity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Entity {
-    EmailAddress,
-    PhoneNumber,
-    CreditCard,
-    IbanCode,
-    UsSsn,
-    IpAddress,
-    MacAddress,
-    DateOfBirth,
-    Crypto,
-    /// API keys, tokens, private keys, signed URLs.
-    Secret,
-    /// Passwords: assignments, URL userinfo, anything typed into a secure field.
-    Password,
-    Person,
-    Location,
-    Organization,
-}
-
-impl Entity {
-    pub const ALL: [Entity; 14] = [
-        Entity::EmailAddress,
-        Entity::PhoneNumber,
-        Entity::CreditCard,
-        Entity::IbanCode,
-        Entity::UsSsn,
-        Entity::IpAddress,
-        Entity::MacAddress,
-        Entity::DateOfBirth,
-        Entity::Crypto,
-        Entity::Secret,
-        Entity::Password,
-        Entity::Person,
-        Entity::Location,
-        Entity::Organization,
-    ];
-
-    /// The name used in policies, reports and tags (`EMAIL_ADDRESS`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            Entity::EmailAddress => "EMAIL_ADDRESS",
-            Entity::PhoneNumber => "PHONE_NUMBER",
-            Entity::CreditCard => "CREDIT_CARD",
-            Entity::IbanCode => "IBAN_CODE",
-            Entity::UsSsn => "US_SSN",
-            Entity::IpAddress => "IP_ADDRESS",
-            Entity::MacAddress => "MAC_ADDRESS",
-            Entity::DateOfBirth => "DATE_OF_BIRTH",
-            Entity::Crypto => "CRYPTO",
-            Entity::Secret => "SECRET",
-            Entity::Password => "PASSWORD",
-            Entity::Person => "PERSON",
-            Entity::Location => "LOCATION",
-            Entity::Organization => "ORGANIZATION",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Entity> {
-        Entity::ALL.into_iter().find(|e| e.name() == s)
-    }
-
-    /// When spans of two entities overlap, the higher priority names the merged span.
-    fn priority(self) -> u8 {
-        match self {
-            Entity::Secret => 14,
-            Entity::Password => 13,
-            Entity::CreditCard => 12,
-            Entity::IbanCode => 11,
-            Entity::UsSsn => 10,
-            Entity::Crypto => 9,
-            Entity::EmailAddress => 8,
-            Entity::MacAddress => 7,
-            Entity::IpAddress => 6,
-            Entity::PhoneNumber => 5,
-            Entity::DateOfBirth => 4,
-            Entity::Person => 3,
-            Entity::Location => 2,
-            Entity::Organization => 1,
-        }
-    }
-}
+pub use entity::{Entity, ValueForm};
 
 /// One thing found: a byte span `[start, end)` of the text it was found in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -146,9 +66,35 @@ pub fn resolve_in(text: &str, mut findings: Vec<Finding>) -> Vec<Finding> {
 
 /// Makes findings disjoint: overlapping (or touching-inside) spans merge into one span
 /// covering their union, named by the highest-priority entity among them (longest first on
-/// ties). The result is sorted by start.
+/// ties). Context types ([`Entity::is_context`]: URLs, dates, titles, groups) merge only among
+/// themselves and are then cut around the specific findings, keeping the pieces outside them.
+/// The result is sorted by start.
 pub fn resolve(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.retain(|f| f.start < f.end);
+    if !findings.iter().any(|f| f.entity.is_context()) {
+        return merge(findings);
+    }
+    let (context, specific): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(|f| f.entity.is_context());
+    let specific = merge(specific);
+    let mut out = specific.clone();
+    for c in merge(context) {
+        // The parts of `c` that no specific finding covers.
+        let mut at = c.start;
+        for s in specific.iter().filter(|s| s.start < c.end && c.start < s.end) {
+            if s.start > at {
+                out.push(Finding { start: at, end: s.start, ..c.clone() });
+            }
+            at = at.max(s.end);
+        }
+        if at < c.end {
+            out.push(Finding { start: at, end: c.end, ..c });
+        }
+    }
+    out.sort_by_key(|f| f.start);
+    out
+}
+
+fn merge(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
     for f in findings {
@@ -186,10 +132,15 @@ mod tests {
     }
 
     #[test]
-    fn entity_names_round_trip() {
-        for e in Entity::ALL {
-            assert_eq!(Entity::from_name(e.name()), Some(e));
-            assert_eq!(serde_json::to_string(&e).unwrap(), format!("\"{}\"", e.name()));
-        }
+    fn context_types_are_cut_around_specific_findings() {
+        // A URL holding an email: the email stays whole, the URL keeps the pieces around it.
+        let got = resolve(vec![f(0, 40, Entity::Url), f(20, 30, Entity::EmailAddress)]);
+        assert_eq!(got, vec![f(0, 20, Entity::Url), f(20, 30, Entity::EmailAddress), f(30, 40, Entity::Url)]);
+        // A date that is a date of birth is only the latter.
+        let got = resolve(vec![f(5, 15, Entity::DateTime), f(5, 15, Entity::DateOfBirth)]);
+        assert_eq!(got, vec![f(5, 15, Entity::DateOfBirth)]);
+        // Context types merge among themselves.
+        let got = resolve(vec![f(0, 10, Entity::Url), f(5, 12, Entity::DateTime)]);
+        assert_eq!(got, vec![f(0, 12, Entity::DateTime)]);
     }
 }

@@ -7,11 +7,24 @@
 //! one automaton scan and a handful of regex searches. Patterns avoid Unicode classes where
 //! ASCII is meant (`[0-9]`, ASCII `\b`), which keeps the regex engine on its fast paths.
 //!
-//! The catalogue lives in [`pii`], [`finance`] and [`secrets`]; [`RuleSet::builtin`] compiles it.
+//! Identifiers with many national shapes (ids, tax, company, vehicle numbers) are not
+//! regexes: [`ids`] finds them all in one scan of the text, with the rules of [`national`].
+//!
+//! The catalogue lives in [`pii`], [`phone`], [`urls`], [`datetime`], [`words`], [`finance`],
+//! [`credentials`], [`secrets`] and [`national`]; [`RuleSet::builtin`] compiles it. Rules read
+//! the normalised shadow of a text ([`crate::detect::normalize`]); their spans are mapped back
+//! by the caller.
 
+pub mod credentials;
+pub mod datetime;
 pub mod finance;
+pub mod ids;
+pub mod national;
+pub mod phone;
 pub mod pii;
 pub mod secrets;
+pub mod urls;
+pub mod words;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
@@ -116,10 +129,15 @@ impl Default for RuleConfig {
     }
 }
 
-/// Every built-in rule, in catalogue order.
+/// Every built-in regex rule, in catalogue order.
 pub fn catalogue(cfg: &RuleConfig) -> Vec<Rule> {
-    let mut rules = pii::rules(cfg);
+    let mut rules = pii::rules();
+    rules.push(phone::rule(cfg));
+    rules.extend(urls::rules());
+    rules.extend(datetime::rules());
+    rules.extend(words::rules());
     rules.extend(finance::rules());
+    rules.extend(credentials::rules());
     rules.extend(secrets::rules());
     rules
 }
@@ -130,6 +148,8 @@ pub struct RuleSet {
     prefilter: Option<AhoCorasick>,
     /// For each prefilter literal, the rules it enables.
     literal_rules: Vec<Vec<usize>>,
+    /// Identifier rules, run in one scan when the text has a digit.
+    ids: ids::IdRules,
 }
 
 /// A rule failed to compile: a bug in the catalogue, named by rule.
@@ -143,19 +163,24 @@ pub struct RuleError {
 impl RuleSet {
     /// The built-in catalogue.
     pub fn builtin(cfg: &RuleConfig) -> Result<RuleSet, RuleError> {
-        RuleSet::new(catalogue(cfg))
+        RuleSet::builtin_except(cfg, &[])
     }
 
     /// The built-in catalogue less the named rules; an unknown name is an error.
     pub fn builtin_except(cfg: &RuleConfig, disabled: &[String]) -> Result<RuleSet, RuleError> {
         let mut rules = catalogue(cfg);
-        if let Some(bad) = disabled.iter().find(|d| !rules.iter().any(|r| r.name == d.as_str())) {
+        let mut ids = ids::IdRules::new(national::rules());
+        if let Some(bad) = disabled.iter().find(|d| !rules.iter().any(|r| r.name == d.as_str()) && !ids.names().any(|n| n == d.as_str())) {
             return Err(RuleError { name: "disabled_rules", message: format!("no rule is named {bad:?}; `veil rules` lists them") });
         }
         rules.retain(|r| !disabled.iter().any(|d| d == r.name));
-        RuleSet::new(rules)
+        ids.retain(|n| !disabled.iter().any(|d| d == n));
+        let mut set = RuleSet::new(rules)?;
+        set.ids = ids;
+        Ok(set)
     }
 
+    /// A rule set of these regex rules alone (no identifier rules).
     pub fn new(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
         let mut literals: Vec<&'static str> = Vec::new();
         let mut literal_rules: Vec<Vec<usize>> = Vec::new();
@@ -189,20 +214,20 @@ impl RuleSet {
                     .map_err(|e| RuleError { name: "prefilter", message: e.to_string() })?,
             )
         };
-        Ok(RuleSet { rules: compiled, prefilter, literal_rules })
+        Ok(RuleSet { rules: compiled, prefilter, literal_rules, ids: ids::IdRules::new(Vec::new()) })
     }
 
     pub fn len(&self) -> usize {
-        self.rules.len()
+        self.rules.len() + self.ids.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
+        self.len() == 0
     }
 
     /// Names of the rules, in catalogue order.
     pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.rules.iter().map(|c| c.rule.name)
+        self.rules.iter().map(|c| c.rule.name).chain(self.ids.names())
     }
 }
 
@@ -252,6 +277,9 @@ impl Detector for RuleSet {
                 }
             }
         }
+        if has_digit {
+            self.ids.detect(text, out);
+        }
     }
 }
 
@@ -265,11 +293,14 @@ pub(crate) mod testutil {
         SET.get_or_init(|| RuleSet::builtin(&RuleConfig::default()).unwrap())
     }
 
-    /// `(entity, value)` of every resolved finding.
+    /// `(entity, value)` of every resolved finding, detected on the normalised shadow and
+    /// mapped back, as the engine does.
     pub fn found(text: &str) -> Vec<(Entity, String)> {
+        let shadow = crate::detect::normalize::Shadow::new(text);
         let mut v = Vec::new();
-        set().detect(text, &mut v);
-        crate::detect::resolve(v).into_iter().map(|f| (f.entity, text[f.start..f.end].to_string())).collect()
+        set().detect(shadow.text(), &mut v);
+        shadow.map(&mut v);
+        crate::detect::resolve_in(text, v).into_iter().map(|f| (f.entity, text[f.start..f.end].to_string())).collect()
     }
 
     /// Asserts `value` (inside `text`) is found as `entity`, covering at least the value.
