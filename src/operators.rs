@@ -58,12 +58,7 @@ impl Pseudonymizer {
 
     /// Values that differ only in case or separators are the same person/thing.
     fn normalise(entity: Entity, value: &str) -> String {
-        match entity {
-            Entity::PhoneNumber | Entity::CreditCard | Entity::UsSsn => value.chars().filter(char::is_ascii_digit).collect(),
-            Entity::IbanCode | Entity::MacAddress => value.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase(),
-            Entity::EmailAddress | Entity::Person | Entity::Location | Entity::Organization => value.trim().to_lowercase(),
-            _ => value.to_string(),
-        }
+        entity.value_form().canonical(value)
     }
 
     pub fn token(&self, entity: Entity, value: &str) -> String {

@@ -160,7 +160,8 @@ impl Entity {
         match self {
             PhoneNumber | CreditCard | UsSsn => ValueForm::Digits,
             Secret | Password | Crypto => ValueForm::Exact,
-            EmailAddress | Person | Location | Organization | Nrp | Title | Url | DateTime | DateOfBirth | Age => ValueForm::Text,
+            // Addresses keep their separators: `2001:db8::1` is not `2001:db8:1::`.
+            EmailAddress | Person | Location | Organization | Nrp | Title | Url | DateTime | DateOfBirth | Age | IpAddress => ValueForm::Text,
             _ => ValueForm::Alnum,
         }
     }

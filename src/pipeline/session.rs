@@ -7,13 +7,15 @@ use crate::report::Report;
 use super::{Engine, FrameIo, Record};
 
 /// What a stream carries from one chunk to the next: whether the focused window is in scope,
-/// its app, whether capture is paused, and the last `seq` seen.
+/// its app, whether capture is paused, the last `seq` seen, and the keyed hashes of values
+/// found with confidence so far (their repeats are found in later chunks too).
 #[derive(Debug, Clone, Default)]
 pub struct StreamState {
     pub focus_in_scope: Option<bool>,
     pub focus_app: String,
     pub paused: bool,
     pub last_seq: Option<u64>,
+    pub repeats: crate::detect::repeats::Repeats,
 }
 
 /// One capture stream, fed one event at a time (the embedded use). The [`Engine`] is shared;

@@ -50,7 +50,8 @@ fn date_check() -> Check {
         if matches!(b, "." | "-" | "/" | ":") || c.before(1).eq_ignore_ascii_case("v") {
             return None;
         }
-        if a.len() == 2 && matches!(&a[..1], "." | "-" | "/") && a.as_bytes()[1].is_ascii_digit() {
+        let ab = a.as_bytes();
+        if ab.len() >= 2 && matches!(ab[0], b'.' | b'-' | b'/') && ab[1].is_ascii_digit() {
             return None;
         }
         let n = nums(v);
@@ -91,7 +92,8 @@ fn time_check() -> Check {
     Box::new(|c: &Candidate| {
         let b = c.before(1);
         let a = c.after(2);
-        let chained = a.starts_with(':') || (a.len() == 2 && matches!(&a[..1], "." | "-") && a.as_bytes()[1].is_ascii_digit());
+        let ab = a.as_bytes();
+        let chained = a.starts_with(':') || (ab.len() >= 2 && matches!(ab[0], b'.' | b'-') && ab[1].is_ascii_digit());
         (!matches!(b, ":" | "." | "-") && !chained).then_some((c.start, c.end))
     })
 }

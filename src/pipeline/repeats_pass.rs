@@ -1,0 +1,72 @@
+//! The repeats pass: the rules run once over every text field of a batch (in parallel), the
+//! values they find with confidence are learned ([`crate::detect::repeats`]: keyed hashes in
+//! the stream's state, carried to the next chunk), and every field is then swept for them.
+//! The text pass takes each field's findings from here instead of running the rules again.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
+
+use rayon::prelude::*;
+
+use crate::capture::Body;
+use crate::detect::repeats::Repeats;
+use crate::detect::Finding;
+
+use super::{Engine, Slot};
+
+/// Rule findings (repeats included) of a batch's text fields, by a keyed hash of the text.
+#[derive(Default)]
+pub(crate) struct RuleCache {
+    key: RandomState,
+    found: HashMap<u64, Vec<Finding>>,
+}
+
+impl RuleCache {
+    pub(crate) fn get(&self, text: &str) -> Option<&[Finding]> {
+        self.found.get(&self.key.hash_one(text)).map(Vec::as_slice)
+    }
+}
+
+/// Every text field of the batch the text pass will redact.
+fn text_fields(slots: &[Slot]) -> Vec<&str> {
+    let mut all: Vec<&str> = Vec::new();
+    for ev in slots.iter().filter_map(|s| s.event.as_ref()) {
+        match &ev.body {
+            Body::Window(w) => {
+                all.push(&w.title);
+                all.extend(w.url.as_deref());
+            }
+            Body::Text(t) => all.push(&t.text),
+            Body::Screenshot(s) => {
+                all.extend(s.windows.iter().flatten().map(|w| w.title.as_str()));
+                for n in s.nodes.iter().flatten() {
+                    all.push(&n.text);
+                    all.extend(n.lines.iter().flatten().map(|l| l.text.as_str()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut seen = HashSet::new();
+    all.retain(|t| !t.is_empty() && seen.insert(*t));
+    all
+}
+
+impl Engine {
+    /// Finds, learns, sweeps: see the module doc. `repeats` holds what earlier chunks of the
+    /// stream learned and gains what this one finds.
+    pub(crate) fn repeats_pass(&self, slots: &[Slot], repeats: &mut Repeats) -> RuleCache {
+        let texts = text_fields(slots);
+        let mut found: Vec<Vec<Finding>> = texts.par_iter().map(|t| self.rule_findings(t)).collect();
+        for (t, f) in texts.iter().zip(&found) {
+            repeats.learn(t, f);
+        }
+        if !repeats.is_empty() {
+            let r = &*repeats;
+            texts.par_iter().zip(found.par_iter_mut()).for_each(|(t, f)| r.sweep(t, f));
+        }
+        let key = RandomState::new();
+        let found = texts.iter().map(|t| key.hash_one(t)).zip(found).collect();
+        RuleCache { key, found }
+    }
+}
