@@ -122,15 +122,16 @@ entities! {
     MacAddress = "MAC_ADDRESS", 130;
     IpAddress = "IP_ADDRESS", 129;
     PhoneNumber = "PHONE_NUMBER", 120;
-    UkPostcode = "UK_POSTCODE", 110;
-    DePlz = "DE_PLZ", 109;
-    /// Postal and ZIP codes of other countries, where a label or an address says so.
-    PostalCode = "POSTAL_CODE", 108;
     DateOfBirth = "DATE_OF_BIRTH", 100;
     /// An age in years ("34 years old", "aged 34", "Age: 34").
     Age = "AGE", 90;
     Person = "PERSON", 80;
     Location = "LOCATION", 70;
+    // A postcode inside an address found as a place is part of that place.
+    UkPostcode = "UK_POSTCODE", 66;
+    DePlz = "DE_PLZ", 65;
+    /// Postal and ZIP codes of other countries, where a label or an address says so.
+    PostalCode = "POSTAL_CODE", 64;
     Organization = "ORGANIZATION", 60;
     // Context types: cut around specific findings, never merged with them.
     /// A job title ("Benefits manager", "Chief Technology Officer").

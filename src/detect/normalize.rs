@@ -134,11 +134,16 @@ fn plan(t: &str) -> Vec<Edit> {
             b'&' => entity(t, i, &mut edits),
             b'[' | b'(' | b'{' => obfuscated(t, i, &mut edits),
             b'a'..=b'z' | b'A'..=b'Z' if word_start => {
-                glued_label(t, i, &mut edits);
-                // Skip the rest of the word's letters: labels only start words.
+                // The word's letters; a label can only be glued where they switch case or run
+                // into a digit, `+`, `(`, `-` or `@` (checked then; most words are not).
                 let mut j = i + 1;
+                let mut switch = false;
                 while j < b.len() && b[j].is_ascii_alphabetic() {
+                    switch |= b[j].is_ascii_uppercase() && b[j - 1].is_ascii_lowercase();
                     j += 1;
+                }
+                if switch || matches!(b.get(j), Some(b'0'..=b'9' | b'+' | b'(' | b'-' | b'@')) {
+                    glued_label(t, i, &mut edits);
                 }
                 j - i
             }
@@ -155,8 +160,10 @@ fn push(edits: &mut Vec<Edit>, start: usize, end: usize, with: impl Into<Cow<'st
     end - start
 }
 
-/// A line break inside a value: between two digits (a card, phone or IBAN wrapped onto the
-/// next line) it reads as a space; inside a long token wrapped at the terminal's width (a key
+/// A line break inside a value: after a grouped number (`4111 1111` / `DE89 3704`: two digit
+/// groups or more end the line) and before digits, it reads as a space (a card, phone or IBAN
+/// wrapped onto the next line; a postcode ending one line of an address is not joined to the
+/// phone number starting the next); inside a long token wrapped at the terminal's width (a key
 /// split over two lines) it is dropped.
 fn line_break(t: &str, i: usize, edits: &mut Vec<Edit>) -> usize {
     let b = t.as_bytes();
@@ -168,7 +175,7 @@ fn line_break(t: &str, i: usize, edits: &mut Vec<Edit>) -> usize {
         return j - i;
     }
     let (prev, next) = (b[i - 1], b[j]);
-    if prev.is_ascii_digit() && next.is_ascii_digit() {
+    if prev.is_ascii_digit() && next.is_ascii_digit() && ends_grouped(&b[..i]) {
         return push(edits, i, j, " ");
     }
     let token = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'+' | b'/' | b'=');
@@ -180,6 +187,20 @@ fn line_break(t: &str, i: usize, edits: &mut Vec<Edit>) -> usize {
         return push(edits, i, j, "");
     }
     j - i
+}
+
+/// Does `b` end in two digit groups or more (`… 4111 1111`, `… +1 415`, `DE89 3704`)?
+fn ends_grouped(b: &[u8]) -> bool {
+    let group = |b: &[u8]| b.iter().rev().take_while(|c| c.is_ascii_alphanumeric()).count();
+    let n = group(b);
+    let rest = &b[..b.len() - n];
+    match rest.last() {
+        Some(b' ' | b'-' | b'.') => {
+            let m = group(&rest[..rest.len() - 1]);
+            m > 0 && rest[rest.len() - 1 - m..rest.len() - 1].iter().any(u8::is_ascii_digit)
+        }
+        _ => false,
+    }
 }
 
 fn hex(c: u8) -> Option<u8> {
@@ -285,7 +306,15 @@ fn glued_label(t: &str, i: usize, edits: &mut Vec<Edit>) {
     let end = i + head;
     let next = b.get(end).copied();
     let word = &t[i..end];
-    let is_label = |w: &str| w.len() <= 12 && LABELS.binary_search(&w.to_ascii_lowercase().as_str()).is_ok();
+    let is_label = |w: &str| {
+        let mut buf = [0u8; 12];
+        if w.len() > buf.len() {
+            return false;
+        }
+        buf[..w.len()].copy_from_slice(w.as_bytes());
+        buf[..w.len()].make_ascii_lowercase();
+        std::str::from_utf8(&buf[..w.len()]).is_ok_and(|l| LABELS.binary_search(&l).is_ok())
+    };
     // Label then digits / `+` / `(`: `SSN536-22-1234`, `Phone+1 415…`, `Tel(212)…`.
     if matches!(next, Some(b'0'..=b'9' | b'+' | b'(')) && is_label(word) && !word.contains('-') {
         edits.push(Edit { start: end, end, with: Cow::Borrowed(" ") });
@@ -430,6 +459,9 @@ mod tests {
         let t = format!("{}ghp_aBcDeFgHiJkLmNoPq\nRsTuVwXyZ0123456789", "x".repeat(30) + " ");
         assert!(shadow(&t).contains("ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789"));
         assert!(Shadow::new("Hello\nWorld").is_identity());
+        // A postcode ending an address line is not joined to the phone on the next.
+        assert!(Shadow::new("Tanzania 53144\n06-10446904").is_identity());
+        assert_eq!(shadow("card 4111 1111\n1111 1111"), "card 4111 1111 1111 1111");
     }
 
     proptest::proptest! {

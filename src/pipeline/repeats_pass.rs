@@ -3,7 +3,7 @@
 //! the stream's state, carried to the next chunk), and every field is then swept for them.
 //! The text pass takes each field's findings from here instead of running the rules again.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 
 use rayon::prelude::*;
@@ -47,8 +47,7 @@ fn text_fields(slots: &[Slot]) -> Vec<&str> {
             _ => {}
         }
     }
-    let mut seen = HashSet::new();
-    all.retain(|t| !t.is_empty() && seen.insert(*t));
+    all.retain(|t| !t.is_empty());
     all
 }
 
@@ -56,17 +55,27 @@ impl Engine {
     /// Finds, learns, sweeps: see the module doc. `repeats` holds what earlier chunks of the
     /// stream learned and gains what this one finds.
     pub(crate) fn repeats_pass(&self, slots: &[Slot], repeats: &mut Repeats) -> RuleCache {
-        let texts = text_fields(slots);
-        let mut found: Vec<Vec<Finding>> = texts.par_iter().map(|t| self.rule_findings(t)).collect();
-        for (t, f) in texts.iter().zip(&found) {
+        let key = RandomState::new();
+        // Distinct texts, each hashed once (UI text repeats frame after frame).
+        let fields = text_fields(slots);
+        let mut index: HashMap<u64, usize> = HashMap::with_capacity(fields.len());
+        let mut texts: Vec<(u64, &str)> = Vec::with_capacity(fields.len());
+        for t in fields {
+            let h = key.hash_one(t);
+            index.entry(h).or_insert_with(|| {
+                texts.push((h, t));
+                texts.len() - 1
+            });
+        }
+        let mut found: Vec<Vec<Finding>> = texts.par_iter().map(|(_, t)| self.rule_findings(t)).collect();
+        for ((_, t), f) in texts.iter().zip(&found) {
             repeats.learn(t, f);
         }
         if !repeats.is_empty() {
             let r = &*repeats;
-            texts.par_iter().zip(found.par_iter_mut()).for_each(|(t, f)| r.sweep(t, f));
+            texts.par_iter().zip(found.par_iter_mut()).for_each(|((_, t), f)| r.sweep(t, f));
         }
-        let key = RandomState::new();
-        let found = texts.iter().map(|t| key.hash_one(t)).zip(found).collect();
+        let found = texts.iter().map(|(h, _)| *h).zip(found).collect();
         RuleCache { key, found }
     }
 }

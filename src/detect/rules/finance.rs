@@ -21,7 +21,7 @@ pub fn rules() -> Vec<Rule> {
             "card_expiry",
             Entity::CreditCard,
             r"(?i)(?-u:\b)(?:exp(?:iry|ires|iration)?(?:\s*date)?|valid\s*(?:thru|through|until)|good\s*thru|gültig\s*bis|ablaufdatum|vence|scadenza)\s*[:.]?\s*((?:0?[1-9]|1[0-2])\s?/\s?(?:20)?[0-9]{2})(?-u:\b)",
-            Needs::Literals(&["exp", "valid", "good", "gültig", "ablauf", "vence", "scad"]),
+            Needs::Literals(&["exp:", "exp ", "exp.", "expir", "valid", "good", "gültig", "ablauf", "vence", "scad"]),
         )
         .group(1),
         Rule::new(

@@ -59,8 +59,33 @@ impl Id<'_> {
                 s => s == x,
             })
     }
-    pub fn digits(&self) -> Vec<u8> {
-        self.canon.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0').collect()
+    /// Digit values of the canonical value's digits, in order (no allocation).
+    pub fn digits(&self) -> Digits {
+        let mut d = Digits { buf: [0; MAX_LEN], len: 0 };
+        for b in self.canon.bytes().filter(u8::is_ascii_digit) {
+            d.buf[d.len] = b - b'0';
+            d.len += 1;
+        }
+        d
+    }
+}
+
+/// The digits of a candidate, on the stack.
+pub struct Digits {
+    buf: [u8; MAX_LEN],
+    len: usize,
+}
+
+impl std::ops::Deref for Digits {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl std::ops::DerefMut for Digits {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.buf[..self.len]
     }
 }
 
@@ -68,6 +93,9 @@ impl Id<'_> {
 pub struct IdRule {
     pub name: &'static str,
     pub entity: Entity,
+    /// Does it take values with letters? (`false`: digits only; candidates with letters are
+    /// not offered.)
+    pub alpha: bool,
     /// Canonical lengths it takes.
     pub lens: &'static [u8],
     /// Separated groupings it takes (part lengths); an unseparated value is always offered.
@@ -84,7 +112,7 @@ const MAX_ATOMS: usize = 9;
 const MAX_LEN: usize = 20;
 const SEPARATORS: &[u8] = b" -./:";
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Join {
     /// First atom of a run.
     Start,
@@ -93,6 +121,7 @@ enum Join {
     Sep(u8),
 }
 
+#[derive(Debug)]
 struct Atom {
     start: usize,
     end: usize,
@@ -100,9 +129,16 @@ struct Atom {
     join: Join,
 }
 
+#[cfg(test)]
 fn atoms(text: &str) -> Vec<Atom> {
+    let mut out = Vec::new();
+    atoms_into(text, &mut out);
+    out
+}
+
+fn atoms_into(text: &str, out: &mut Vec<Atom>) {
+    out.clear();
     let b = text.as_bytes();
-    let mut out: Vec<Atom> = Vec::new();
     let mut i = 0;
     let mut pending = Join::Start;
     while i < b.len() {
@@ -127,7 +163,6 @@ fn atoms(text: &str) -> Vec<Atom> {
             i += 1;
         }
     }
-    out
 }
 
 /// The compiled identifier rules.
@@ -169,9 +204,22 @@ impl IdRules {
         if self.rules.is_empty() {
             return;
         }
-        let atoms = atoms(text);
-        let mut canon = String::with_capacity(MAX_LEN);
-        let mut parts: Vec<u8> = Vec::with_capacity(MAX_ATOMS);
+        thread_local! {
+            static BUFFERS: std::cell::RefCell<(Vec<Atom>, String, Vec<u8>)> = Default::default();
+        }
+        BUFFERS.with(|b| match b.try_borrow_mut() {
+            Ok(mut b) => {
+                let (atoms, canon, parts) = &mut *b;
+                self.scan(text, atoms, canon, parts, out);
+            }
+            // Re-entered on this thread (an embedder's detector calling back): fresh buffers.
+            Err(_) => self.scan(text, &mut Vec::new(), &mut String::new(), &mut Vec::new(), out),
+        });
+    }
+
+    fn scan(&self, text: &str, atoms: &mut Vec<Atom>, canon: &mut String, parts: &mut Vec<u8>, out: &mut Vec<Finding>) {
+        atoms_into(text, atoms);
+        let atoms = &atoms[..];
         let mut lower_cache: Option<String> = None;
         for a in 0..atoms.len() {
             let first = &atoms[a];
@@ -190,14 +238,21 @@ impl IdRules {
             if first.digit && matches!(first.join, Join::Sep(_)) && atoms[a - 1].digit {
                 continue;
             }
-            // Letter starts are short codes before digits (`AB123456C`, `DE 136…`, `HRB 12`).
-            if !first.digit && (first.end - first.start > 6 || !atoms[a + 1..].iter().take(2).any(|x| x.digit)) {
-                continue;
+            // Letter starts are short codes before digits (`AB123456C`, `DE 136…`, `HRB 12`);
+            // a code separated from its digits has at most three letters.
+            if !first.digit {
+                let n = first.end - first.start;
+                let next = atoms.get(a + 1);
+                if n > 6 || !atoms[a + 1..].iter().take(2).any(|x| x.digit) || (n > 3 && next.is_some_and(|x| matches!(x.join, Join::Sep(_)))) {
+                    continue;
+                }
             }
             canon.clear();
             parts.clear();
             let mut seps: u8 = 0;
             let mut mixed = false;
+            let mut letters = false;
+            let mut digits = false;
             for b in a..atoms.len().min(a + MAX_ATOMS) {
                 let at = &atoms[b];
                 if b > a {
@@ -220,26 +275,29 @@ impl IdRules {
                     break;
                 }
                 canon.extend(piece.chars().map(|c| c.to_ascii_uppercase()));
+                letters |= !at.digit;
+                digits |= at.digit;
                 *parts.last_mut().expect("pushed above") += piece.len() as u8;
-                // Must end at a separator or the run's end, and not before more digits.
+                // Every identifier has a digit; none ends glued to more letters or digits, or
+                // before more digits.
                 let next = atoms.get(b + 1);
                 let ends = match next.map(|n| n.join) {
                     None | Some(Join::Start) => true,
                     Some(Join::Glued) => false,
                     Some(Join::Sep(_)) => !(at.digit && next.is_some_and(|n| n.digit)),
                 };
-                if !ends {
+                if !digits || !ends {
                     continue;
                 }
                 let (s, e) = (first.start, at.end);
-                let id = Id { canon: &canon, raw: &text[s..e], parts: &parts };
+                let id = Id { canon, raw: &text[s..e], parts };
+                let separated = parts.len() > 1;
                 for &r in &self.by_len[canon.len()] {
                     let rule = &self.rules[r];
-                    let separated = parts.len() > 1;
-                    if separated && (!rule.seps.contains(&seps) || (mixed && !rule.seps.contains(&b'*')) || !rule.groups.iter().any(|g| *g == parts.as_slice())) {
-                        continue;
-                    }
-                    if !(rule.check)(&id) {
+                    if (letters && !rule.alpha)
+                        || (separated && (!rule.seps.contains(&seps) || (mixed && !rule.seps.contains(&b'*')) || !rule.groups.iter().any(|g| *g == &parts[..])))
+                        || !(rule.check)(&id)
+                    {
                         continue;
                     }
                     let needs_context = match rule.bare {
@@ -306,6 +364,7 @@ mod tests {
         IdRule {
             name: "t",
             entity: Entity::CaSin,
+            alpha: false,
             lens: &[9],
             groups: &[&[3, 3, 3]],
             seps: b" -",

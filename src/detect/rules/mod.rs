@@ -27,7 +27,10 @@ pub mod urls;
 pub mod words;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::Regex;
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::captures::Captures;
+use regex_automata::util::pool::Pool;
+use regex_automata::Input;
 
 use super::{Detector, Entity, Finding};
 
@@ -142,12 +145,30 @@ pub fn catalogue(cfg: &RuleConfig) -> Vec<Rule> {
     rules
 }
 
+/// Which rules run on a text, one bit each.
+type Bits = [u64; 4];
+const MAX_RULES: usize = 256;
+
+/// Per-thread search state of every regex (their caches and capture slots), taken from a
+/// pool once per text rather than once per regex: with the regexes' own pools, threads other
+/// than the first to use a regex paid a lock for each of the ~150 searches of every text.
+struct Scratch {
+    caches: Vec<meta::Cache>,
+    caps: Vec<Captures>,
+}
+
+type ScratchPool = Pool<Scratch, Box<dyn Fn() -> Scratch + Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>>;
+
 /// A compiled set of rules; the regex detector.
 pub struct RuleSet {
     rules: Vec<Compiled>,
     prefilter: Option<AhoCorasick>,
     /// For each prefilter literal, the rules it enables.
-    literal_rules: Vec<Vec<usize>>,
+    literal_bits: Vec<Bits>,
+    /// Rules that always run, and those that run on texts with a digit.
+    always: Bits,
+    digit: Bits,
+    scratch: ScratchPool,
     /// Identifier rules, run in one scan when the text has a digit.
     ids: ids::IdRules,
 }
@@ -182,27 +203,42 @@ impl RuleSet {
 
     /// A rule set of these regex rules alone (no identifier rules).
     pub fn new(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
+        if rules.len() > MAX_RULES {
+            return Err(RuleError { name: "catalogue", message: format!("{} rules, at most {MAX_RULES}", rules.len()) });
+        }
         let mut literals: Vec<&'static str> = Vec::new();
-        let mut literal_rules: Vec<Vec<usize>> = Vec::new();
+        let mut literal_bits: Vec<Bits> = Vec::new();
+        let (mut always, mut digit) = ([0u64; 4], [0u64; 4]);
         let mut compiled = Vec::with_capacity(rules.len());
         for (i, rule) in rules.into_iter().enumerate() {
-            let regex = regex::RegexBuilder::new(&rule.pattern)
-                .size_limit(1 << 24)
-                .build()
+            let regex = Regex::builder()
+                .configure(Regex::config().nfa_size_limit(Some(1 << 24)))
+                .build(&rule.pattern)
                 .map_err(|e| RuleError { name: rule.name, message: e.to_string() })?;
-            if let Needs::Literals(ls) = rule.needs {
-                for l in ls {
-                    match literals.iter().position(|x| x.eq_ignore_ascii_case(l)) {
-                        Some(p) => literal_rules[p].push(i),
-                        None => {
-                            literals.push(l);
-                            literal_rules.push(vec![i]);
-                        }
+            match rule.needs {
+                Needs::Always => always[i / 64] |= 1 << (i % 64),
+                Needs::Digit => digit[i / 64] |= 1 << (i % 64),
+                Needs::Literals(ls) => {
+                    for l in ls {
+                        let p = match literals.iter().position(|x| x.eq_ignore_ascii_case(l)) {
+                            Some(p) => p,
+                            None => {
+                                literals.push(l);
+                                literal_bits.push([0; 4]);
+                                literals.len() - 1
+                            }
+                        };
+                        literal_bits[p][i / 64] |= 1 << (i % 64);
                     }
                 }
             }
             compiled.push(Compiled { rule, regex });
         }
+        let regexes: Vec<Regex> = compiled.iter().map(|c| c.regex.clone()).collect();
+        let scratch: ScratchPool = Pool::new(Box::new(move || Scratch {
+            caches: regexes.iter().map(Regex::create_cache).collect(),
+            caps: regexes.iter().map(Regex::create_captures).collect(),
+        }));
         let prefilter = if literals.is_empty() {
             None
         } else {
@@ -214,7 +250,7 @@ impl RuleSet {
                     .map_err(|e| RuleError { name: "prefilter", message: e.to_string() })?,
             )
         };
-        Ok(RuleSet { rules: compiled, prefilter, literal_rules, ids: ids::IdRules::new(Vec::new()) })
+        Ok(RuleSet { rules: compiled, prefilter, literal_bits, always, digit, scratch, ids: ids::IdRules::new(Vec::new()) })
     }
 
     pub fn len(&self) -> usize {
@@ -237,46 +273,61 @@ impl Detector for RuleSet {
             return;
         }
         let has_digit = text.bytes().any(|b| b.is_ascii_digit());
-        let mut active: Vec<bool> = self
-            .rules
-            .iter()
-            .map(|c| match c.rule.needs {
-                Needs::Always => true,
-                Needs::Digit => has_digit,
-                Needs::Literals(_) => false,
-            })
-            .collect();
+        let mut active: Bits = self.always;
+        if has_digit {
+            (0..4).for_each(|w| active[w] |= self.digit[w]);
+        }
         if let Some(ac) = &self.prefilter {
             for m in ac.find_overlapping_iter(text) {
-                for &r in &self.literal_rules[m.pattern().as_usize()] {
-                    active[r] = true;
-                }
+                let bits = &self.literal_bits[m.pattern().as_usize()];
+                (0..4).for_each(|w| active[w] |= bits[w]);
             }
         }
-        for (c, _) in self.rules.iter().zip(&active).filter(|(_, &a)| a) {
-            let mut emit = |start: usize, end: usize| {
-                let cand = Candidate { text, start, end };
-                let span = match &c.rule.check {
-                    Some(f) => f(&cand),
-                    None => Some((start, end)),
-                };
-                if let Some((s, e)) = span {
-                    let (s, e) = crate::detect::snap(text, s, e);
-                    out.push(Finding { start: s, end: e, entity: c.rule.entity, detector: c.rule.name, score: c.rule.score });
-                }
-            };
-            if c.rule.group == 0 {
-                for m in c.regex.find_iter(text) {
-                    emit(m.start(), m.end());
-                }
-            } else {
-                for caps in c.regex.captures_iter(text) {
-                    if let Some(m) = (c.rule.group..caps.len()).find_map(|g| caps.get(g)) {
-                        emit(m.start(), m.end());
+        let mut scratch = self.scratch.get();
+        let Scratch { caches, caps } = &mut *scratch;
+        for w in 0..4 {
+            let mut word = active[w];
+            while word != 0 {
+                let i = w * 64 + word.trailing_zeros() as usize;
+                word &= word - 1;
+                let c = &self.rules[i];
+                let mut emit = |start: usize, end: usize| {
+                    let cand = Candidate { text, start, end };
+                    let span = match &c.rule.check {
+                        Some(f) => f(&cand),
+                        None => Some((start, end)),
+                    };
+                    if let Some((s, e)) = span {
+                        let (s, e) = crate::detect::snap(text, s, e);
+                        out.push(Finding { start: s, end: e, entity: c.rule.entity, detector: c.rule.name, score: c.rule.score });
                     }
+                };
+                let (cache, caps) = (&mut caches[i], &mut caps[i]);
+                let mut at = 0;
+                while at <= text.len() {
+                    let input = Input::new(text).span(at..text.len());
+                    let (s, e) = if c.rule.group == 0 {
+                        match c.regex.search_with(cache, &input) {
+                            Some(m) => (m.start(), m.end()),
+                            None => break,
+                        }
+                    } else {
+                        c.regex.search_captures_with(cache, &input, caps);
+                        let Some(m) = caps.get_match() else { break };
+                        if let Some(g) = (c.rule.group..caps.group_len()).find_map(|g| caps.get_group(g)) {
+                            emit(g.start, g.end);
+                        }
+                        (m.start(), m.end())
+                    };
+                    if c.rule.group == 0 {
+                        emit(s, e);
+                    }
+                    // Past the match; past one char after an empty one.
+                    at = if e > s { e } else { e + text[e..].chars().next().map_or(1, char::len_utf8) };
                 }
             }
         }
+        drop(scratch);
         if has_digit {
             self.ids.detect(text, out);
         }

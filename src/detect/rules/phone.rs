@@ -37,10 +37,15 @@ pub fn rule(cfg: &RuleConfig) -> Rule {
         // Validate without the extension; the span keeps it.
         let v = full.find(['x', 'e', '#']).map_or(full, |i| full[..i].trim_end());
         let n = v.bytes().filter(u8::is_ascii_digit).count();
-        if !(7..=15).contains(&n) || is_date_like(v) || starts_with_date(v) {
+        if n < 6 {
             return None;
         }
         let groups: Vec<&str> = v.split(|ch: char| !ch.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
+        // Six digits count only as three groups next to a phone word (`call 33 93 31`).
+        let short_ok = n == 6 && groups.len() >= 3 && has_phone_context(c);
+        if !((7..=15).contains(&n) || short_ok) || is_date_like(v) || starts_with_date(v) {
+            return None;
+        }
         // Dotted runs with 1-digit parts are versions or IPs, not phone numbers.
         if v.contains('.') && !v.contains(' ') && groups.iter().skip(1).any(|g| g.len() < 2) {
             return None;
@@ -198,6 +203,9 @@ mod tests {
         assert_found("phone 050-123-4567", PhoneNumber, "050-123-4567");
         assert_found("Phone001-415-555-0132", PhoneNumber, "001-415-555-0132");
         assert_none("order 09171234567 shipped", PhoneNumber);
+        assert_found("You can call 33 93 31", PhoneNumber, "33 93 31");
+        assert_found("61 51 81 office", PhoneNumber, "61 51 81");
+        assert_none("Room 33 93 31", PhoneNumber);
         assert_none("ref+14155552671", PhoneNumber);
     }
 

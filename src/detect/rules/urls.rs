@@ -17,6 +17,13 @@ const TLDS: &str = "com|org|net|edu|gov|mil|int|info|biz|io|ai|app|dev|co|me|tv|
     us|uk|de|fr|es|it|nl|be|ch|at|se|dk|fi|ie|pt|gr|cz|sk|hu|ro|bg|hr|si|ua|ru|tr|il|ae|sa|in|pk|bd|cn|jp|kr|tw|hk|sg|my|th|\
     vn|ph|id|au|nz|ca|mx|br|ar|cl|pe|za|ng|ke|eg|eu|is|lt|lv|ee|lu|li|tn|uy|su";
 
+/// `.com`, `.org`, …: the prefilter literals of bare domains (a text with a dot but no
+/// known top-level domain after it does not run the pattern).
+fn tld_literals() -> &'static [&'static str] {
+    static LITERALS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    LITERALS.get_or_init(|| TLDS.split('|').map(|t| &*Box::leak(format!(".{}", t.trim()).into_boxed_str())).collect())
+}
+
 pub fn rules() -> Vec<Rule> {
     let tlds = TLDS.replace(char::is_whitespace, "");
     vec![
@@ -27,7 +34,7 @@ pub fn rules() -> Vec<Rule> {
             "domain",
             Entity::Url,
             format!(r"(?i)(?-u:\b)(?:[a-z0-9](?:[a-z0-9\-]{{0,61}}[a-z0-9])?\.)+(?:{tlds})(?-u:\b)(?:/[^\s<>]*)?"),
-            Needs::Literals(&["."]),
+            Needs::Literals(tld_literals()),
         )
         .check(Some(Box::new(bare_domain)))
         .score(0.5),

@@ -9,19 +9,19 @@ use crate::detect::Entity::*;
 pub fn rules() -> Vec<IdRule> {
     vec![
         // 9xx-7x-xxxx: group 50-65, 70-88, 90-92, 94-99.
-        IdRule { name: "us_itin", entity: UsItin, lens: &[9], groups: &[&[3, 2, 4]], seps: b" -", check: itin, bare: Bare::Grouped, context: &["itin", "taxpayer", "tax id", "tin"] },
-        IdRule { name: "us_npi", entity: UsNpi, lens: &[10], groups: &[&[4, 3, 3]], seps: b" -", check: npi, bare: Bare::Grouped, context: &["npi", "national provider", "provider id", "provider number", "provider no"] },
-        IdRule { name: "us_mbi", entity: UsMbi, lens: &[11], groups: &[&[4, 3, 4]], seps: b" -", check: mbi, bare: Bare::Yes, context: &[] },
-        IdRule { name: "us_passport", entity: UsPassport, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("DDDDDDDDD") || id.shape("LDDDDDDDD"), bare: Bare::No, context: PASSPORT },
-        IdRule { name: "us_driver_license", entity: UsDriverLicense, lens: &[6, 7, 8, 9, 10, 11, 12, 13, 14, 15], groups: &[], seps: b"", check: driver_license, bare: Bare::No, context: &["driver", "driving", "licence", "license", "dl#", "dl no", "dl number", "dln"] },
-        IdRule { name: "us_bank_number", entity: UsBankNumber, lens: &[8, 9, 10, 11, 12, 13, 14, 15, 16, 17], groups: &[], seps: b"", check: |id| id.canon.bytes().all(|b| b.is_ascii_digit()) && !same_digits(id), bare: Bare::No, context: &["bank account", "account number", "account no", "acct", "a/c", "checking", "savings", "kontonummer", "konto"] },
-        IdRule { name: "aba_routing", entity: AbaRoutingNumber, lens: &[9], groups: &[&[4, 4, 1]], seps: b"-", check: aba, bare: Bare::Grouped, context: &["routing", "aba", "rtn", "transit number", "bank"] },
+        IdRule { name: "us_itin", entity: UsItin, alpha: false, lens: &[9], groups: &[&[3, 2, 4]], seps: b" -", check: itin, bare: Bare::Grouped, context: &["itin", "taxpayer", "tax id", "tin"] },
+        IdRule { name: "us_npi", entity: UsNpi, alpha: false, lens: &[10], groups: &[&[4, 3, 3]], seps: b" -", check: npi, bare: Bare::Grouped, context: &["npi", "national provider", "provider id", "provider number", "provider no"] },
+        IdRule { name: "us_mbi", entity: UsMbi, alpha: true, lens: &[11], groups: &[&[4, 3, 4]], seps: b" -", check: mbi, bare: Bare::Yes, context: &[] },
+        IdRule { name: "us_passport", entity: UsPassport, alpha: true, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("DDDDDDDDD") || id.shape("LDDDDDDDD"), bare: Bare::No, context: PASSPORT },
+        IdRule { name: "us_driver_license", entity: UsDriverLicense, alpha: true, lens: &[6, 7, 8, 9, 10, 11, 12, 13, 14, 15], groups: &[], seps: b"", check: driver_license, bare: Bare::No, context: &["driver", "driving", "licence", "license", "dl#", "dl no", "dl number", "dln"] },
+        IdRule { name: "us_bank_number", entity: UsBankNumber, alpha: false, lens: &[8, 9, 10, 11, 12, 13, 14, 15, 16, 17], groups: &[], seps: b"", check: |id| id.canon.bytes().all(|b| b.is_ascii_digit()) && !same_digits(id), bare: Bare::No, context: &["bank account", "account number", "account no", "acct", "a/c", "checking", "savings", "kontonummer", "konto"] },
+        IdRule { name: "aba_routing", entity: AbaRoutingNumber, alpha: false, lens: &[9], groups: &[&[4, 4, 1]], seps: b"-", check: aba, bare: Bare::Grouped, context: &["routing", "aba", "rtn", "transit number", "bank"] },
         // DEA: two letters and seven digits; a letter, 9 and seven digits is a narcotic
         // treatment registration (needs a word nearby: many ids look like it).
-        IdRule { name: "dea_number", entity: MedicalLicense, lens: &[9], groups: &[], seps: b"", check: |id| dea(id) && id.canon.as_bytes()[1].is_ascii_uppercase(), bare: Bare::Yes, context: &[] },
-        IdRule { name: "dea_number_x", entity: MedicalLicense, lens: &[9], groups: &[], seps: b"", check: dea, bare: Bare::No, context: &["dea", "licence", "license", "medical", "prescriber", "registration"] },
+        IdRule { name: "dea_number", entity: MedicalLicense, alpha: true, lens: &[9], groups: &[], seps: b"", check: |id| dea(id) && id.canon.as_bytes()[1].is_ascii_uppercase(), bare: Bare::Yes, context: &[] },
+        IdRule { name: "dea_number_x", entity: MedicalLicense, alpha: true, lens: &[9], groups: &[], seps: b"", check: dea, bare: Bare::No, context: &["dea", "licence", "license", "medical", "prescriber", "registration"] },
         // Luhn, never 0 or 8 first (8 is not assigned; 0 is for test numbers).
-        IdRule { name: "ca_sin", entity: CaSin, lens: &[9], groups: &[&[3, 3, 3]], seps: b" -", check: sin, bare: Bare::Grouped, context: &["sin", "social insurance", "assurance sociale", "nas"] },
+        IdRule { name: "ca_sin", entity: CaSin, alpha: false, lens: &[9], groups: &[&[3, 3, 3]], seps: b" -", check: sin, bare: Bare::Grouped, context: &["sin", "social insurance", "assurance sociale", "nas"] },
     ]
 }
 
@@ -40,8 +40,9 @@ fn npi(id: &Id) -> bool {
     if d.len() != 10 || !matches!(d[0], 1 | 2) || d[..9].iter().all(|&x| x == d[0]) {
         return false;
     }
-    let mut all = vec![8, 0, 8, 4, 0];
-    all.extend(&d);
+    let mut all = [0u8; 15];
+    all[..5].copy_from_slice(&[8, 0, 8, 4, 0]);
+    all[5..].copy_from_slice(&d);
     luhn(&all)
 }
 

@@ -14,25 +14,25 @@ pub fn rules() -> Vec<IdRule> {
     vec![
         // Dashed (YYMMDD-GNNNNNN): date and gender digit are enough; plain 13 digits also
         // need the pre-2020 check digit, or a word.
-        IdRule { name: "kr_rrn", entity: KrRrn, lens: &[13], groups: &[&[6, 7]], seps: b"-", check: |id| rrn(id, b"1234") && (id.parts.len() == 2 || rrn_check(id)), bare: Bare::Yes, context: &[] },
-        IdRule { name: "kr_rrn_labelled", entity: KrRrn, lens: &[13], groups: &[&[6, 7]], seps: b"-", check: |id| rrn(id, b"1234"), bare: Bare::No, context: KR_RRN },
-        IdRule { name: "kr_frn", entity: KrFrn, lens: &[13], groups: &[&[6, 7]], seps: b"-", check: |id| rrn(id, b"5678"), bare: Bare::Grouped, context: KR_FRN },
-        IdRule { name: "kr_brn", entity: KrBrn, lens: &[10], groups: &[&[3, 2, 5]], seps: b"-", check: brn, bare: Bare::Grouped, context: &["사업자등록번호", "사업자", "business registration", "brn"] },
-        IdRule { name: "kr_passport", entity: KrPassport, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("LDDDLDDDD") && b"MSRODG".contains(&id.canon.as_bytes()[0]), bare: Bare::Yes, context: &[] },
-        IdRule { name: "kr_passport_old", entity: KrPassport, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("LDDDDDDDD") && b"MSROD".contains(&id.canon.as_bytes()[0]), bare: Bare::No, context: PASSPORT },
-        IdRule { name: "kr_driver_license", entity: KrDriverLicense, lens: &[12], groups: &[&[2, 2, 6, 2]], seps: b" -", check: |id| id.shape("DDDDDDDDDDDD") && (11..=28).contains(&id.num(0..2)), bare: Bare::Grouped, context: &["운전면허", "driver", "driving", "licence", "license"] },
-        IdRule { name: "sg_nric_fin", entity: SgNricFin, lens: &[9], groups: &[], seps: b"", check: |id| nric_shape(id) && nric_check(id), bare: Bare::Yes, context: &[] },
-        IdRule { name: "sg_nric_fin_labelled", entity: SgNricFin, lens: &[9], groups: &[], seps: b"", check: nric_shape, bare: Bare::No, context: &["nric", "fin", "ic no", "ic number", "identity card", "singapore"] },
-        IdRule { name: "sg_uen", entity: SgUen, lens: &[9, 10], groups: &[], seps: b"", check: uen, bare: Bare::Yes, context: &[] },
-        IdRule { name: "in_aadhaar", entity: InAadhaar, lens: &[12], groups: &[&[4, 4, 4]], seps: b" -:", check: aadhaar, bare: Bare::Grouped, context: &["aadhaar", "aadhar", "uidai", "uid"] },
-        IdRule { name: "in_pan", entity: InPan, lens: &[10], groups: &[], seps: b"", check: pan, bare: Bare::Yes, context: &[] },
-        IdRule { name: "in_gstin", entity: InGstin, lens: &[15], groups: &[], seps: b"", check: gstin, bare: Bare::Yes, context: &[] },
-        IdRule { name: "in_passport", entity: InPassport, lens: &[8], groups: &[&[3, 5]], seps: b" ", check: |id| id.shape("LDDDDDDD") && id.d(1) != 0 && id.d(7) != 0, bare: Bare::No, context: PASSPORT },
+        IdRule { name: "kr_rrn", entity: KrRrn, alpha: false, lens: &[13], groups: &[&[6, 7]], seps: b"-", check: |id| rrn(id, b"1234") && (id.parts.len() == 2 || rrn_check(id)), bare: Bare::Yes, context: &[] },
+        IdRule { name: "kr_rrn_labelled", entity: KrRrn, alpha: false, lens: &[13], groups: &[&[6, 7]], seps: b"-", check: |id| rrn(id, b"1234"), bare: Bare::No, context: KR_RRN },
+        IdRule { name: "kr_frn", entity: KrFrn, alpha: false, lens: &[13], groups: &[&[6, 7]], seps: b"-", check: |id| rrn(id, b"5678"), bare: Bare::Grouped, context: KR_FRN },
+        IdRule { name: "kr_brn", entity: KrBrn, alpha: false, lens: &[10], groups: &[&[3, 2, 5]], seps: b"-", check: brn, bare: Bare::Grouped, context: &["사업자등록번호", "사업자", "business registration", "brn"] },
+        IdRule { name: "kr_passport", entity: KrPassport, alpha: true, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("LDDDLDDDD") && b"MSRODG".contains(&id.canon.as_bytes()[0]), bare: Bare::Yes, context: &[] },
+        IdRule { name: "kr_passport_old", entity: KrPassport, alpha: true, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("LDDDDDDDD") && b"MSROD".contains(&id.canon.as_bytes()[0]), bare: Bare::No, context: PASSPORT },
+        IdRule { name: "kr_driver_license", entity: KrDriverLicense, alpha: false, lens: &[12], groups: &[&[2, 2, 6, 2]], seps: b" -", check: |id| id.shape("DDDDDDDDDDDD") && (11..=28).contains(&id.num(0..2)), bare: Bare::Grouped, context: &["운전면허", "driver", "driving", "licence", "license"] },
+        IdRule { name: "sg_nric_fin", entity: SgNricFin, alpha: true, lens: &[9], groups: &[], seps: b"", check: |id| nric_shape(id) && nric_check(id), bare: Bare::Yes, context: &[] },
+        IdRule { name: "sg_nric_fin_labelled", entity: SgNricFin, alpha: true, lens: &[9], groups: &[], seps: b"", check: nric_shape, bare: Bare::No, context: &["nric", "fin", "ic no", "ic number", "identity card", "singapore"] },
+        IdRule { name: "sg_uen", entity: SgUen, alpha: true, lens: &[9, 10], groups: &[], seps: b"", check: uen, bare: Bare::Yes, context: &[] },
+        IdRule { name: "in_aadhaar", entity: InAadhaar, alpha: false, lens: &[12], groups: &[&[4, 4, 4]], seps: b" -:", check: aadhaar, bare: Bare::Grouped, context: &["aadhaar", "aadhar", "uidai", "uid"] },
+        IdRule { name: "in_pan", entity: InPan, alpha: true, lens: &[10], groups: &[], seps: b"", check: pan, bare: Bare::Yes, context: &[] },
+        IdRule { name: "in_gstin", entity: InGstin, alpha: true, lens: &[15], groups: &[], seps: b"", check: gstin, bare: Bare::Yes, context: &[] },
+        IdRule { name: "in_passport", entity: InPassport, alpha: true, lens: &[8], groups: &[&[3, 5]], seps: b" ", check: |id| id.shape("LDDDDDDD") && id.d(1) != 0 && id.d(7) != 0, bare: Bare::No, context: PASSPORT },
         // Three letters and seven digits is also ServiceNow's INC0012345: never alone.
-        IdRule { name: "in_voter", entity: InVoter, lens: &[10], groups: &[], seps: b"", check: |id| id.shape("LLLDDDDDDD"), bare: Bare::No, context: &["voter", "epic", "election"] },
-        IdRule { name: "in_vehicle_registration", entity: InVehicleRegistration, lens: &[8, 9, 10], groups: &[&[2, 2, 2, 4], &[2, 2, 1, 4], &[2, 2, 3, 4], &[4, 2, 4], &[4, 1, 4], &[4, 6], &[4, 5]], seps: b" -", check: in_vehicle, bare: Bare::Yes, context: &[] },
-        IdRule { name: "th_tnin", entity: ThTnin, lens: &[13], groups: &[&[1, 4, 5, 2, 1]], seps: b" -", check: tnin, bare: Bare::Grouped, context: &["thai", "tnin", "national id", "id card", "เลขประจำตัวประชาชน", "บัตรประชาชน"] },
-        IdRule { name: "ph_tin", entity: PhTin, lens: &[9, 12], groups: &[&[3, 3, 3], &[3, 3, 3, 3]], seps: b" -", check: |id| id.canon.bytes().all(|b| b.is_ascii_digit()) && (id.parts.len() > 1 || id.canon.len() == 12), bare: Bare::No, context: &["tin", "bir", "tax identification"] },
+        IdRule { name: "in_voter", entity: InVoter, alpha: true, lens: &[10], groups: &[], seps: b"", check: |id| id.shape("LLLDDDDDDD"), bare: Bare::No, context: &["voter", "epic", "election"] },
+        IdRule { name: "in_vehicle_registration", entity: InVehicleRegistration, alpha: true, lens: &[8, 9, 10], groups: &[&[2, 2, 2, 4], &[2, 2, 1, 4], &[2, 2, 3, 4], &[4, 2, 4], &[4, 1, 4], &[4, 6], &[4, 5]], seps: b" -", check: in_vehicle, bare: Bare::Yes, context: &[] },
+        IdRule { name: "th_tnin", entity: ThTnin, alpha: false, lens: &[13], groups: &[&[1, 4, 5, 2, 1]], seps: b" -", check: tnin, bare: Bare::Grouped, context: &["thai", "tnin", "national id", "id card", "เลขประจำตัวประชาชน", "บัตรประชาชน"] },
+        IdRule { name: "ph_tin", entity: PhTin, alpha: false, lens: &[9, 12], groups: &[&[3, 3, 3], &[3, 3, 3, 3]], seps: b" -", check: |id| id.canon.bytes().all(|b| b.is_ascii_digit()) && (id.parts.len() > 1 || id.canon.len() == 12), bare: Bare::No, context: &["tin", "bir", "tax identification"] },
     ]
 }
 

@@ -14,18 +14,19 @@ const PLATE: &[&str] = &["kennzeichen", "kfz", "nummernschild", "license plate",
 
 pub fn rules() -> Vec<IdRule> {
     vec![
-        IdRule { name: "de_tax_id", entity: DeTaxId, lens: &[11], groups: &[&[2, 3, 3, 3]], seps: b" ", check: |id| tax_id(id, true), bare: Bare::Yes, context: &[] },
-        IdRule { name: "de_tax_id_labelled", entity: DeTaxId, lens: &[11], groups: &[&[2, 3, 3, 3]], seps: b" ", check: |id| tax_id(id, false), bare: Bare::No, context: TAX_ID },
-        IdRule { name: "de_vat_id", entity: DeVatId, lens: &[11], groups: &[&[2, 9], &[2, 3, 3, 3]], seps: b" .-*", check: vat_id, bare: Bare::Yes, context: &[] },
-        IdRule { name: "de_passport", entity: DePassport, lens: &[9], groups: &[], seps: b"", check: |id| document(id, b"CFGHJK"), bare: Bare::No, context: PASSPORT },
-        IdRule { name: "de_id_card", entity: DeIdCard, lens: &[9], groups: &[], seps: b"", check: |id| document(id, b"CFGHJKLMNPRTVWXYZ"), bare: Bare::Yes, context: &[] },
+        IdRule { name: "de_tax_id", entity: DeTaxId, alpha: false, lens: &[11], groups: &[&[2, 3, 3, 3]], seps: b" ", check: |id| tax_id(id, true), bare: Bare::Yes, context: &[] },
+        IdRule { name: "de_tax_id_labelled", entity: DeTaxId, alpha: false, lens: &[11], groups: &[&[2, 3, 3, 3]], seps: b" ", check: |id| tax_id(id, false), bare: Bare::No, context: TAX_ID },
+        IdRule { name: "de_vat_id", entity: DeVatId, alpha: true, lens: &[11], groups: &[&[2, 9], &[2, 3, 3, 3]], seps: b" .-*", check: vat_id, bare: Bare::Yes, context: &[] },
+        IdRule { name: "de_passport", entity: DePassport, alpha: true, lens: &[9], groups: &[], seps: b"", check: |id| document(id, b"CFGHJK"), bare: Bare::No, context: PASSPORT },
+        IdRule { name: "de_id_card", entity: DeIdCard, alpha: true, lens: &[9], groups: &[], seps: b"", check: |id| document(id, b"CFGHJKLMNPRTVWXYZ"), bare: Bare::Yes, context: &[] },
         // The serial number alone (the check digit printed apart), next to a word.
-        IdRule { name: "de_id_card_labelled", entity: DeIdCard, lens: &[9], groups: &[], seps: b"", check: document_shape, bare: Bare::No, context: ID_CARD },
-        IdRule { name: "de_health_insurance", entity: DeHealthInsurance, lens: &[10], groups: &[], seps: b"", check: health_insurance, bare: Bare::Yes, context: &[] },
-        IdRule { name: "de_social_security", entity: DeSocialSecurity, lens: &[12], groups: &[], seps: b"", check: pension_number, bare: Bare::Yes, context: &[] },
+        IdRule { name: "de_id_card_labelled", entity: DeIdCard, alpha: true, lens: &[9], groups: &[], seps: b"", check: document_shape, bare: Bare::No, context: ID_CARD },
+        IdRule { name: "de_health_insurance", entity: DeHealthInsurance, alpha: true, lens: &[10], groups: &[], seps: b"", check: health_insurance, bare: Bare::Yes, context: &[] },
+        IdRule { name: "de_social_security", entity: DeSocialSecurity, alpha: true, lens: &[12], groups: &[], seps: b"", check: pension_number, bare: Bare::Yes, context: &[] },
         IdRule {
             name: "de_tax_number",
             entity: DeTaxNumber,
+            alpha: false,
             lens: &[10, 11, 12, 13],
             groups: &[&[3, 3, 5], &[2, 3, 5], &[2, 4, 4], &[3, 4, 4], &[3, 3, 4], &[5, 5], &[2, 3, 4, 4]],
             seps: b"/ ",
@@ -33,13 +34,13 @@ pub fn rules() -> Vec<IdRule> {
             bare: Bare::Grouped,
             context: &["steuernummer", "st.-nr", "stnr", "st-nr", "steuer-nr", "tax number", "finanzamt"],
         },
-        IdRule { name: "de_lanr", entity: DeLanr, lens: &[9], groups: &[], seps: b"", check: lanr, bare: Bare::No, context: &["lanr", "arztnummer", "arzt-nr", "arzt nr"] },
-        IdRule { name: "de_bsnr", entity: DeBsnr, lens: &[9], groups: &[], seps: b"", check: bsnr, bare: Bare::No, context: &["bsnr", "betriebsstätte", "betriebsstättennummer", "praxisnummer"] },
-        IdRule { name: "de_fuehrerschein", entity: DeFuehrerschein, lens: &[11], groups: &[], seps: b"", check: |id| id.shape("LLDDDDDDDDA"), bare: Bare::Yes, context: &[] },
-        IdRule { name: "de_handelsregister", entity: DeHandelsregister, lens: &[4, 5, 6, 7, 8, 9], groups: &[&[3, 1], &[3, 2], &[3, 3], &[3, 4], &[3, 5], &[3, 6]], seps: b" .", check: handelsregister, bare: Bare::Yes, context: &[] },
-        IdRule { name: "de_kfz", entity: DeKfz, lens: &[3, 4, 5, 6, 7, 8, 9], groups: &[&[1, 1, 1], &[1, 1, 2], &[1, 1, 3], &[1, 1, 4], &[1, 2, 1], &[1, 2, 2], &[1, 2, 3], &[1, 2, 4], &[2, 1, 1], &[2, 1, 2], &[2, 1, 3], &[2, 1, 4], &[2, 2, 1], &[2, 2, 2], &[2, 2, 3], &[2, 2, 4], &[3, 1, 1], &[3, 1, 2], &[3, 1, 3], &[3, 1, 4], &[3, 2, 1], &[3, 2, 2], &[3, 2, 3], &[3, 2, 4], &[1, 2, 5], &[2, 2, 5], &[3, 2, 5], &[1, 1, 5], &[2, 1, 5], &[3, 1, 5]], seps: b"- ", check: kfz, bare: Bare::No, context: PLATE },
-        IdRule { name: "de_kfz_dashed", entity: DeKfz, lens: &[3, 4, 5, 6, 7, 8, 9], groups: &[&[1, 1, 1], &[1, 1, 2], &[1, 1, 3], &[1, 1, 4], &[1, 2, 1], &[1, 2, 2], &[1, 2, 3], &[1, 2, 4], &[2, 1, 1], &[2, 1, 2], &[2, 1, 3], &[2, 1, 4], &[2, 2, 1], &[2, 2, 2], &[2, 2, 3], &[2, 2, 4], &[3, 1, 1], &[3, 1, 2], &[3, 1, 3], &[3, 1, 4], &[3, 2, 1], &[3, 2, 2], &[3, 2, 3], &[3, 2, 4]], seps: b"-", check: |id| kfz(id) && !id.raw.bytes().any(|b| b.is_ascii_lowercase()), bare: Bare::Grouped, context: PLATE },
-        IdRule { name: "de_plz", entity: DePlz, lens: &[5], groups: &[], seps: b"", check: |id| id.shape("DDDDD") && (1001..=99998).contains(&id.num(0..5)), bare: Bare::No, context: &["plz", "postleitzahl"] },
+        IdRule { name: "de_lanr", entity: DeLanr, alpha: false, lens: &[9], groups: &[], seps: b"", check: lanr, bare: Bare::No, context: &["lanr", "arztnummer", "arzt-nr", "arzt nr"] },
+        IdRule { name: "de_bsnr", entity: DeBsnr, alpha: false, lens: &[9], groups: &[], seps: b"", check: bsnr, bare: Bare::No, context: &["bsnr", "betriebsstätte", "betriebsstättennummer", "praxisnummer"] },
+        IdRule { name: "de_fuehrerschein", entity: DeFuehrerschein, alpha: true, lens: &[11], groups: &[], seps: b"", check: |id| id.shape("LLDDDDDDDDA"), bare: Bare::Yes, context: &[] },
+        IdRule { name: "de_handelsregister", entity: DeHandelsregister, alpha: true, lens: &[4, 5, 6, 7, 8, 9], groups: &[&[3, 1], &[3, 2], &[3, 3], &[3, 4], &[3, 5], &[3, 6]], seps: b" .", check: handelsregister, bare: Bare::Yes, context: &[] },
+        IdRule { name: "de_kfz", entity: DeKfz, alpha: true, lens: &[3, 4, 5, 6, 7, 8, 9], groups: &[&[1, 1, 1], &[1, 1, 2], &[1, 1, 3], &[1, 1, 4], &[1, 2, 1], &[1, 2, 2], &[1, 2, 3], &[1, 2, 4], &[2, 1, 1], &[2, 1, 2], &[2, 1, 3], &[2, 1, 4], &[2, 2, 1], &[2, 2, 2], &[2, 2, 3], &[2, 2, 4], &[3, 1, 1], &[3, 1, 2], &[3, 1, 3], &[3, 1, 4], &[3, 2, 1], &[3, 2, 2], &[3, 2, 3], &[3, 2, 4], &[1, 2, 5], &[2, 2, 5], &[3, 2, 5], &[1, 1, 5], &[2, 1, 5], &[3, 1, 5]], seps: b"- ", check: kfz, bare: Bare::No, context: PLATE },
+        IdRule { name: "de_kfz_dashed", entity: DeKfz, alpha: true, lens: &[3, 4, 5, 6, 7, 8, 9], groups: &[&[1, 1, 1], &[1, 1, 2], &[1, 1, 3], &[1, 1, 4], &[1, 2, 1], &[1, 2, 2], &[1, 2, 3], &[1, 2, 4], &[2, 1, 1], &[2, 1, 2], &[2, 1, 3], &[2, 1, 4], &[2, 2, 1], &[2, 2, 2], &[2, 2, 3], &[2, 2, 4], &[3, 1, 1], &[3, 1, 2], &[3, 1, 3], &[3, 1, 4], &[3, 2, 1], &[3, 2, 2], &[3, 2, 3], &[3, 2, 4]], seps: b"-", check: |id| kfz(id) && !id.raw.bytes().any(|b| b.is_ascii_lowercase()), bare: Bare::Grouped, context: PLATE },
+        IdRule { name: "de_plz", entity: DePlz, alpha: false, lens: &[5], groups: &[], seps: b"", check: |id| id.shape("DDDDD") && (1001..=99998).contains(&id.num(0..5)), bare: Bare::No, context: &["plz", "postleitzahl"] },
     ]
 }
 

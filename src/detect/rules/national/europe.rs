@@ -9,22 +9,22 @@ use crate::detect::Entity::*;
 
 pub fn rules() -> Vec<IdRule> {
     vec![
-        IdRule { name: "es_nif", entity: EsNif, lens: &[8, 9], groups: &[&[8, 1], &[7, 1]], seps: b"- ", check: nif, bare: Bare::Yes, context: &[] },
-        IdRule { name: "es_nie", entity: EsNie, lens: &[9], groups: &[&[8, 1], &[1, 7, 1]], seps: b"- ", check: nie, bare: Bare::Yes, context: &[] },
-        IdRule { name: "es_passport", entity: EsPassport, lens: &[8, 9], groups: &[], seps: b"", check: |id| id.shape("LLLDDDDDD") || id.shape("LLDDDDDD"), bare: Bare::No, context: PASSPORT },
-        IdRule { name: "it_fiscal_code", entity: ItFiscalCode, lens: &[16], groups: &[], seps: b"", check: |id| fiscal_code(id, true), bare: Bare::Yes, context: &[] },
-        IdRule { name: "it_fiscal_code_labelled", entity: ItFiscalCode, lens: &[16], groups: &[], seps: b"", check: |id| fiscal_code(id, false), bare: Bare::No, context: &["codice fiscale", "cod. fiscale", "c.f.", "cf", "fiscal code", "tax code"] },
-        IdRule { name: "it_vat_code", entity: ItVatCode, lens: &[11], groups: &[], seps: b"", check: partita_iva, bare: Bare::Yes, context: &[] },
-        IdRule { name: "it_passport", entity: ItPassport, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("LLDDDDDDD"), bare: Bare::No, context: PASSPORT },
+        IdRule { name: "es_nif", entity: EsNif, alpha: true, lens: &[8, 9], groups: &[&[8, 1], &[7, 1]], seps: b"- ", check: nif, bare: Bare::Yes, context: &[] },
+        IdRule { name: "es_nie", entity: EsNie, alpha: true, lens: &[9], groups: &[&[8, 1], &[1, 7, 1]], seps: b"- ", check: nie, bare: Bare::Yes, context: &[] },
+        IdRule { name: "es_passport", entity: EsPassport, alpha: true, lens: &[8, 9], groups: &[], seps: b"", check: |id| id.shape("LLLDDDDDD") || id.shape("LLDDDDDD"), bare: Bare::No, context: PASSPORT },
+        IdRule { name: "it_fiscal_code", entity: ItFiscalCode, alpha: true, lens: &[16], groups: &[], seps: b"", check: |id| fiscal_code(id, true), bare: Bare::Yes, context: &[] },
+        IdRule { name: "it_fiscal_code_labelled", entity: ItFiscalCode, alpha: true, lens: &[16], groups: &[], seps: b"", check: |id| fiscal_code(id, false), bare: Bare::No, context: &["codice fiscale", "cod. fiscale", "c.f.", "cf", "fiscal code", "tax code"] },
+        IdRule { name: "it_vat_code", entity: ItVatCode, alpha: false, lens: &[11], groups: &[], seps: b"", check: partita_iva, bare: Bare::Yes, context: &[] },
+        IdRule { name: "it_passport", entity: ItPassport, alpha: true, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("LLDDDDDDD"), bare: Bare::No, context: PASSPORT },
         // Electronic card (CA00000AA) alone; the paper one (AA 1234567) needs a word.
-        IdRule { name: "it_identity_card", entity: ItIdentityCard, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("LLDDDDDLL"), bare: Bare::Yes, context: &[] },
-        IdRule { name: "it_identity_card_paper", entity: ItIdentityCard, lens: &[9], groups: &[&[2, 7]], seps: b" ", check: |id| id.shape("LLDDDDDDD"), bare: Bare::No, context: &["carta d'identità", "carta di identità", "carta identità", "identity card", "id card", "c.i.", "documento"] },
-        IdRule { name: "it_driver_license", entity: ItDriverLicense, lens: &[10], groups: &[], seps: b"", check: |id| id.shape("LLDDDDDDDL") || (id.canon.starts_with("U1") && id.shape("LDAAAAAAAL")), bare: Bare::Yes, context: &[] },
-        IdRule { name: "pl_pesel", entity: PlPesel, lens: &[11], groups: &[], seps: b"", check: pesel, bare: Bare::Yes, context: &[] },
-        IdRule { name: "fi_personal_identity_code", entity: FiPersonalIdentityCode, lens: &[10, 11], groups: &[&[6, 5], &[6, 4]], seps: b"-", check: hetu, bare: Bare::Yes, context: &[] },
-        IdRule { name: "se_personnummer", entity: SePersonnummer, lens: &[12], groups: &[&[8, 4]], seps: b"-", check: |id| personnummer(id, true), bare: Bare::Yes, context: &[] },
-        IdRule { name: "se_personnummer_short", entity: SePersonnummer, lens: &[10], groups: &[&[6, 4]], seps: b"-", check: |id| personnummer(id, false), bare: Bare::Grouped, context: &["personnummer", "pnr", "person nr", "personal identity", "samordningsnummer"] },
-        IdRule { name: "se_organisationsnummer", entity: SeOrganisationsnummer, lens: &[10], groups: &[&[6, 4]], seps: b"-", check: orgnr, bare: Bare::Grouped, context: &["organisationsnummer", "org.nr", "orgnr", "org nr", "org.-nr", "organisation number"] },
+        IdRule { name: "it_identity_card", entity: ItIdentityCard, alpha: true, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("LLDDDDDLL"), bare: Bare::Yes, context: &[] },
+        IdRule { name: "it_identity_card_paper", entity: ItIdentityCard, alpha: true, lens: &[9], groups: &[&[2, 7]], seps: b" ", check: |id| id.shape("LLDDDDDDD"), bare: Bare::No, context: &["carta d'identità", "carta di identità", "carta identità", "identity card", "id card", "c.i.", "documento"] },
+        IdRule { name: "it_driver_license", entity: ItDriverLicense, alpha: true, lens: &[10], groups: &[], seps: b"", check: |id| id.shape("LLDDDDDDDL") || (id.canon.starts_with("U1") && id.shape("LDAAAAAAAL")), bare: Bare::Yes, context: &[] },
+        IdRule { name: "pl_pesel", entity: PlPesel, alpha: false, lens: &[11], groups: &[], seps: b"", check: pesel, bare: Bare::Yes, context: &[] },
+        IdRule { name: "fi_personal_identity_code", entity: FiPersonalIdentityCode, alpha: true, lens: &[10, 11], groups: &[&[6, 5], &[6, 4]], seps: b"-", check: hetu, bare: Bare::Yes, context: &[] },
+        IdRule { name: "se_personnummer", entity: SePersonnummer, alpha: false, lens: &[12], groups: &[&[8, 4]], seps: b"-", check: |id| personnummer(id, true), bare: Bare::Yes, context: &[] },
+        IdRule { name: "se_personnummer_short", entity: SePersonnummer, alpha: false, lens: &[10], groups: &[&[6, 4]], seps: b"-", check: |id| personnummer(id, false), bare: Bare::Grouped, context: &["personnummer", "pnr", "person nr", "personal identity", "samordningsnummer"] },
+        IdRule { name: "se_organisationsnummer", entity: SeOrganisationsnummer, alpha: false, lens: &[10], groups: &[&[6, 4]], seps: b"-", check: orgnr, bare: Bare::Grouped, context: &["organisationsnummer", "org.nr", "orgnr", "org nr", "org.-nr", "organisation number"] },
     ]
 }
 

@@ -7,14 +7,15 @@ use crate::detect::Entity::*;
 
 pub fn rules() -> Vec<IdRule> {
     vec![
-        IdRule { name: "au_abn", entity: AuAbn, lens: &[11], groups: &[&[2, 3, 3, 3]], seps: b" ", check: abn, bare: Bare::Yes, context: &[] },
-        IdRule { name: "au_acn", entity: AuAcn, lens: &[9], groups: &[&[3, 3, 3]], seps: b" ", check: acn, bare: Bare::Grouped, context: &["acn", "company number", "australian company"] },
-        IdRule { name: "au_tfn", entity: AuTfn, lens: &[8, 9], groups: &[&[3, 3, 3], &[3, 3, 2]], seps: b" ", check: tfn, bare: Bare::No, context: &["tfn", "tax file"] },
-        IdRule { name: "au_medicare", entity: AuMedicare, lens: &[10, 11], groups: &[&[4, 5, 1], &[4, 5, 1, 1]], seps: b" ", check: medicare, bare: Bare::Grouped, context: &["medicare"] },
-        IdRule { name: "tr_national_id", entity: TrNationalId, lens: &[11], groups: &[], seps: b"", check: tckn, bare: Bare::Yes, context: &[] },
+        IdRule { name: "au_abn", entity: AuAbn, alpha: false, lens: &[11], groups: &[&[2, 3, 3, 3]], seps: b" ", check: abn, bare: Bare::Yes, context: &[] },
+        IdRule { name: "au_acn", entity: AuAcn, alpha: false, lens: &[9], groups: &[&[3, 3, 3]], seps: b" ", check: acn, bare: Bare::Grouped, context: &["acn", "company number", "australian company"] },
+        IdRule { name: "au_tfn", entity: AuTfn, alpha: false, lens: &[8, 9], groups: &[&[3, 3, 3], &[3, 3, 2]], seps: b" ", check: tfn, bare: Bare::No, context: &["tfn", "tax file"] },
+        IdRule { name: "au_medicare", entity: AuMedicare, alpha: false, lens: &[10, 11], groups: &[&[4, 5, 1], &[4, 5, 1, 1]], seps: b" ", check: medicare, bare: Bare::Grouped, context: &["medicare"] },
+        IdRule { name: "tr_national_id", entity: TrNationalId, alpha: false, lens: &[11], groups: &[], seps: b"", check: tckn, bare: Bare::Yes, context: &[] },
         IdRule {
             name: "tr_license_plate",
             entity: TrLicensePlate,
+            alpha: true,
             lens: &[5, 6, 7, 8, 9],
             groups: &[&[2, 1, 4], &[2, 1, 2], &[2, 1, 3], &[2, 2, 3], &[2, 2, 4], &[2, 2, 2], &[2, 3, 2], &[2, 3, 3], &[2, 3, 4]],
             seps: b" ",
@@ -22,9 +23,9 @@ pub fn rules() -> Vec<IdRule> {
             bare: Bare::Yes,
             context: &[],
         },
-        IdRule { name: "ng_nin", entity: NgNin, lens: &[11], groups: &[&[4, 3, 4]], seps: b" -", check: |id| id.shape("DDDDDDDDDDD") && id.d(0) != 0, bare: Bare::No, context: &["nin", "national identification", "nimc"] },
-        IdRule { name: "ng_vehicle_registration", entity: NgVehicleRegistration, lens: &[8], groups: &[&[3, 5]], seps: b"-", check: |id| id.shape("LLLDDDLL") && id.num(3..6) != 0 && !id.raw.bytes().any(|b| b.is_ascii_lowercase()), bare: Bare::Yes, context: &[] },
-        IdRule { name: "za_id_number", entity: ZaIdNumber, lens: &[13], groups: &[&[6, 4, 3]], seps: b" ", check: za_id, bare: Bare::Yes, context: &[] },
+        IdRule { name: "ng_nin", entity: NgNin, alpha: false, lens: &[11], groups: &[&[4, 3, 4]], seps: b" -", check: |id| id.shape("DDDDDDDDDDD") && id.d(0) != 0, bare: Bare::No, context: &["nin", "national identification", "nimc"] },
+        IdRule { name: "ng_vehicle_registration", entity: NgVehicleRegistration, alpha: true, lens: &[8], groups: &[&[3, 5]], seps: b"-", check: |id| id.shape("LLLDDDLL") && id.num(3..6) != 0 && !id.raw.bytes().any(|b| b.is_ascii_lowercase()), bare: Bare::Yes, context: &[] },
+        IdRule { name: "za_id_number", entity: ZaIdNumber, alpha: false, lens: &[13], groups: &[&[6, 4, 3]], seps: b" ", check: za_id, bare: Bare::Yes, context: &[] },
     ]
 }
 
@@ -66,7 +67,7 @@ fn medicare(id: &Id) -> bool {
 
 /// T.C. kimlik no: never 0 first; d10 = (7 × odd − even) mod 10; d11 = sum of ten mod 10.
 fn tckn(id: &Id) -> bool {
-    let d: Vec<i32> = id.digits().into_iter().map(i32::from).collect();
+    let d: Vec<i32> = id.digits().iter().map(|&x| i32::from(x)).collect();
     if d.len() != 11 || d[0] == 0 {
         return false;
     }

@@ -10,15 +10,15 @@ const PLATE: &[&str] = &["registration", "reg no", "reg.", "reg:", "vehicle", "n
 
 pub fn rules() -> Vec<IdRule> {
     vec![
-        IdRule { name: "uk_nhs", entity: UkNhs, lens: &[10], groups: &[&[3, 3, 4]], seps: b" ", check: nhs, bare: Bare::Grouped, context: &["nhs", "health service", "patient"] },
+        IdRule { name: "uk_nhs", entity: UkNhs, alpha: false, lens: &[10], groups: &[&[3, 3, 4]], seps: b" ", check: nhs, bare: Bare::Grouped, context: &["nhs", "health service", "patient"] },
         // Dashes make it a US-style phone layout: only with a word nearby.
-        IdRule { name: "uk_nhs_dashed", entity: UkNhs, lens: &[10], groups: &[&[3, 3, 4]], seps: b"-", check: nhs, bare: Bare::No, context: &["nhs", "health service", "patient"] },
-        IdRule { name: "uk_nino", entity: UkNino, lens: &[9], groups: &[&[2, 2, 2, 2, 1], &[2, 6, 1], &[2, 7], &[8, 1]], seps: b" ", check: nino, bare: Bare::Yes, context: &[] },
-        IdRule { name: "uk_postcode", entity: UkPostcode, lens: &[5, 6, 7], groups: &[&[2, 3], &[3, 3], &[4, 3]], seps: b" ", check: |id| postcode(id) && !id.raw.bytes().any(|b| b.is_ascii_lowercase()), bare: Bare::Yes, context: &[] },
-        IdRule { name: "uk_driving_licence", entity: UkDrivingLicence, lens: &[16], groups: &[], seps: b"", check: driving_licence, bare: Bare::Yes, context: &[] },
-        IdRule { name: "uk_vehicle_registration", entity: UkVehicleRegistration, lens: &[7], groups: &[&[4, 3]], seps: b" ", check: current_plate, bare: Bare::Yes, context: &[] },
-        IdRule { name: "uk_vehicle_registration_old", entity: UkVehicleRegistration, lens: &[3, 4, 5, 6, 7], groups: &[&[1, 3], &[2, 3], &[3, 3], &[4, 3], &[3, 2], &[3, 4], &[2, 2], &[1, 2], &[1, 4], &[2, 4], &[3, 1], &[4, 1], &[4, 2]], seps: b" ", check: old_plate, bare: Bare::No, context: PLATE },
-        IdRule { name: "uk_passport", entity: UkPassport, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("DDDDDDDDD") || id.shape("LLDDDDDDD"), bare: Bare::No, context: PASSPORT },
+        IdRule { name: "uk_nhs_dashed", entity: UkNhs, alpha: false, lens: &[10], groups: &[&[3, 3, 4]], seps: b"-", check: nhs, bare: Bare::No, context: &["nhs", "health service", "patient"] },
+        IdRule { name: "uk_nino", entity: UkNino, alpha: true, lens: &[9], groups: &[&[2, 2, 2, 2, 1], &[2, 6, 1], &[2, 7], &[8, 1]], seps: b" ", check: nino, bare: Bare::Yes, context: &[] },
+        IdRule { name: "uk_postcode", entity: UkPostcode, alpha: true, lens: &[5, 6, 7], groups: &[&[2, 3], &[3, 3], &[4, 3]], seps: b" ", check: |id| postcode(id) && !id.raw.bytes().any(|b| b.is_ascii_lowercase()), bare: Bare::Yes, context: &[] },
+        IdRule { name: "uk_driving_licence", entity: UkDrivingLicence, alpha: true, lens: &[16], groups: &[], seps: b"", check: driving_licence, bare: Bare::Yes, context: &[] },
+        IdRule { name: "uk_vehicle_registration", entity: UkVehicleRegistration, alpha: true, lens: &[7], groups: &[&[4, 3]], seps: b" ", check: current_plate, bare: Bare::Yes, context: &[] },
+        IdRule { name: "uk_vehicle_registration_old", entity: UkVehicleRegistration, alpha: true, lens: &[3, 4, 5, 6, 7], groups: &[&[1, 3], &[2, 3], &[3, 3], &[4, 3], &[3, 2], &[3, 4], &[2, 2], &[1, 2], &[1, 4], &[2, 4], &[3, 1], &[4, 1], &[4, 2]], seps: b" ", check: old_plate, bare: Bare::No, context: PLATE },
+        IdRule { name: "uk_passport", entity: UkPassport, alpha: true, lens: &[9], groups: &[], seps: b"", check: |id| id.shape("DDDDDDDDD") || id.shape("LLDDDDDDD"), bare: Bare::No, context: PASSPORT },
     ]
 }
 
