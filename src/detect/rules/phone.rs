@@ -42,7 +42,16 @@ pub fn rule(cfg: &RuleConfig) -> Rule {
         }
         let groups: Vec<&str> = v.split(|ch: char| !ch.is_ascii_digit()).filter(|g| !g.is_empty()).collect();
         // Six digits count only as three groups next to a phone word (`call 33 93 31`).
-        let short_ok = n == 6 && groups.len() >= 3 && has_phone_context(c);
+        // Whether a phone word is near, asked at most once and only where it matters.
+        let known = std::cell::Cell::new(None);
+        let context = || {
+            known.get().unwrap_or_else(|| {
+                let k = has_phone_context(c);
+                known.set(Some(k));
+                k
+            })
+        };
+        let short_ok = n == 6 && groups.len() >= 3 && context();
         if !((7..=15).contains(&n) || short_ok) || is_date_like(v) || starts_with_date(v) {
             return None;
         }
@@ -56,7 +65,7 @@ pub fn rule(cfg: &RuleConfig) -> Rule {
         // Parts of larger tokens (versions, ids, MACs, times) are not phone numbers.
         let prev = c.before(1).bytes().next();
         // Glued to a label (`Phone001-415…`, `Tel4155552671`): letters then digits is a boundary.
-        let glued = prev.is_some_and(|b| b.is_ascii_alphabetic()) && has_phone_context(c);
+        let glued = prev.is_some_and(|b| b.is_ascii_alphabetic()) && context();
         let next = c.after(2).as_bytes();
         if matches!(prev, Some(b'.' | b'/' | b'_' | b'-' | b'#' | b':' | b'=')) && !v.starts_with('+') {
             return None;
@@ -77,6 +86,12 @@ pub fn rule(cfg: &RuleConfig) -> Rule {
         if next.first() == Some(&b':') {
             return None;
         }
+        // Groups of four (`1234 5698 7654 32`) are how cards and IBANs are written, and no
+        // region writes its numbers so: without a `+` or a phone word, not a number (and not
+        // worth libphonenumber's time).
+        if n >= 13 && groups.len() >= 4 && groups[..groups.len() - 1].iter().all(|g| g.len() == 4) && !v.starts_with('+') && !context() {
+            return None;
+        }
         let plain_digits = groups.len() == 1 && !v.starts_with('(') && !v.starts_with('+');
         let ds = validate::digits(v);
         if ds.iter().all(|&d| d == ds[ds.len() - 1]) || ds[ds.len().saturating_sub(7)..].iter().all(|&d| d == 0) {
@@ -84,17 +99,16 @@ pub fn rule(cfg: &RuleConfig) -> Rule {
         }
         // `+44 (0)20 …`: the trunk prefix in brackets is not dialled after a country code.
         let dial = if v.starts_with('+') || v.starts_with("00") { v.replacen("(0)", "", 1) } else { v.to_string() };
-        let context = has_phone_context(c);
         let valid = if nanp_shaped(v) {
             true
-        } else if groups.len() >= 2 && context {
+        } else if groups.len() >= 2 && context() {
             // Labelled ("Phone:", "call") and grouped like a number: any region's format.
             true
         } else if v.starts_with('+') {
             phonenumber::parse(None, &dial).is_ok_and(|p| phonenumber::is_valid(&p))
         } else if let Some(rest) = dial.strip_prefix("00") {
             phonenumber::parse(None, format!("+{rest}")).is_ok_and(|p| phonenumber::is_valid(&p))
-        } else if context {
+        } else if context() {
             // Labelled: a valid national number of any common region (PH 0917…, TR 0532…).
             labelled.iter().chain(&regions).any(|r| phonenumber::parse(Some(*r), v).is_ok_and(|p| phonenumber::is_valid(&p)))
         } else {
@@ -135,8 +149,9 @@ fn starts_with_date(v: &str) -> bool {
 }
 
 fn has_phone_context(c: &Candidate) -> bool {
-    let before = c.before(40).to_lowercase();
-    let after = c.after(16).to_lowercase();
+    let lower = |s: &str| if s.is_ascii() { s.to_ascii_lowercase() } else { s.to_lowercase() };
+    let before = lower(c.before(40));
+    let after = lower(c.after(16));
     [
         "phone", "tel", "mobile", "cell", "call", "fax", "contact", "whatsapp", "sms", "handy", "telefon", "ph:", "ph.", "ph ", "dial", "reach me",
         "answering at", "ring", "cep", "telefono", "teléfono", "telefone", "telepono", "celular", "móvil", "movil", "portable", "numéro", "mobil",
@@ -206,6 +221,7 @@ mod tests {
         assert_found("You can call 33 93 31", PhoneNumber, "33 93 31");
         assert_found("61 51 81 office", PhoneNumber, "61 51 81");
         assert_none("Room 33 93 31", PhoneNumber);
+        assert_none("refund to GB82 WEST 1234 5698 7654 32", PhoneNumber);
         assert_none("ref+14155552671", PhoneNumber);
     }
 
