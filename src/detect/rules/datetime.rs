@@ -12,7 +12,41 @@ pub const MONTH: &str = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|ju
 
 const MONTH_LITERALS: &[&str] = &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
+/// A digit right before each of `words`, with and without a space: the prefilter literals
+/// of clock times (`5pm`, `11 a.m`).
+fn after_digit(words: &[&str]) -> &'static [&'static str] {
+    let mut v: Vec<&'static str> = Vec::new();
+    for d in 0..10 {
+        for w in words {
+            for sep in ["", " "] {
+                v.push(Box::leak(format!("{d}{sep}{w}").into_boxed_str()));
+            }
+        }
+    }
+    Box::leak(v.into_boxed_slice())
+}
+
+/// Literal sets computed once per process (they are static data, shared by every engine).
+fn literals() -> &'static (Vec<&'static str>, &'static [&'static str], &'static [&'static str]) {
+    static L: std::sync::OnceLock<(Vec<&'static str>, &'static [&'static str], &'static [&'static str])> = std::sync::OnceLock::new();
+    L.get_or_init(|| {
+        // A digit before a date separator; a colon before minutes.
+        let mut numeric: Vec<&'static str> = Vec::new();
+        for d in 0..10 {
+            for sep in ['/', '-', '.'] {
+                numeric.push(Box::leak(format!("{d}{sep}").into_boxed_str()));
+            }
+        }
+        let mut clock: Vec<&'static str> = (0..6).map(|d| &*Box::leak(format!(":{d}").into_boxed_str())).collect();
+        clock.extend(after_digit(&["am", "pm", "a.m", "p.m"]).iter().copied());
+        // Units and labels of ages (with a space where the bare word is a common syllable).
+        let age = ["year", "yr", "y/o", "y.o", "yo ", "jahre", " ans", "años", " anni", "jaar", "age", "alter", "edad", "âge", "età", "leeftijd"];
+        (numeric, Box::leak(clock.into_boxed_slice()), Box::leak(Box::new(age)))
+    })
+}
+
 pub fn rules() -> Vec<Rule> {
+    let (numeric_lits, clock_lits, age_lits) = literals();
     // Numeric: ISO date(-time), d/m/y and m/d/y (2 or 4-digit years), y/m/d, m/y, m/d with `/`.
     let numeric = r"(?-u:\b)(?:[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,9})?)?(?:Z|[+\-][0-9]{2}:?[0-9]{2})?)?|[0-9]{1,2}[./\-][0-9]{1,2}[./\-](?:[0-9]{4}|[0-9]{2})|[0-9]{4}[./][0-9]{1,2}[./][0-9]{1,2}|[0-9]{1,2}/(?:[0-9]{4}|[0-9]{1,2}))(?-u:\b)";
     let named = format!(
@@ -21,15 +55,15 @@ pub fn rules() -> Vec<Rule> {
     let clock = r"(?i-u)\b(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?(?:\s?(?:[ap]m\b|[ap]\.m\.))?|\b(?:1[0-2]|0?[1-9])\s?(?:[ap]m\b|[ap]\.m\.)";
     let weekday = r"(?-u:\b)(?:[Mm]onday|[Tt]uesday|[Ww]ednesday|[Tt]hursday|[Ff]riday|[Ss]aturday|[Ss]unday|MONDAY|TUESDAY|WEDNESDAY|THURSDAY|FRIDAY|SATURDAY|SUNDAY)s?(?-u:\b)";
     vec![
-        Rule::new("date_numeric", Entity::DateTime, numeric, Needs::Digit).check(Some(date_check())).score(0.6),
-        Rule::new("date_named", Entity::DateTime, named, Needs::Literals(MONTH_LITERALS)).check(Some(named_check())).score(0.6),
-        Rule::new("time_of_day", Entity::DateTime, clock, Needs::Literals(&[":", "am", "pm", "a.m", "p.m"])).check(Some(time_check())).score(0.5),
+        Rule::new("date_numeric", Entity::DateTime, numeric, Needs::Literals(numeric_lits)).check(Some(date_check())).score(0.6),
+        Rule::new("date_named", Entity::DateTime, named, Needs::DigitAnd(MONTH_LITERALS)).check(Some(named_check())).score(0.6),
+        Rule::new("time_of_day", Entity::DateTime, clock, Needs::Literals(clock_lits)).check(Some(time_check())).score(0.5),
         Rule::new("weekday", Entity::DateTime, weekday, Needs::Literals(&["day"])).score(0.5),
         Rule::new(
             "age",
             Entity::Age,
             r"(?i)(?-u:\b)(?:([0-9]{1,3})[\s\-]*(?:years?|yrs?)[\s\-]+old|([0-9]{1,3})\s+years?\s+of\s+age|([0-9]{1,3})\s?(?:yo|y/o|y\.o\.)|([0-9]{1,3})[\s\-]+(?:jahre\s+alt|ans|años|anni|jaar)|(?:aged|age|alter|edad|âge|età|leeftijd)\s*[:=]?\s*([0-9]{1,3}))(?-u:\b)",
-            Needs::Literals(&["year", "yr", "yo", "y/o", "y.o", "age", "alter", "edad", "âge", "età", "leeftijd", "jahre", "ans", "años", "anni", "jaar"]),
+            Needs::DigitAnd(age_lits),
         )
         .group(1)
         .check(Some(age_check())),

@@ -21,14 +21,14 @@ pub fn rules() -> Vec<Rule> {
             "card_expiry",
             Entity::CreditCard,
             r"(?i)(?-u:\b)(?:exp(?:iry|ires|iration)?(?:\s*date)?|valid\s*(?:thru|through|until)|good\s*thru|gültig\s*bis|ablaufdatum|vence|scadenza)\s*[:.]?\s*((?:0?[1-9]|1[0-2])\s?/\s?(?:20)?[0-9]{2})(?-u:\b)",
-            Needs::Literals(&["exp:", "exp ", "exp.", "expir", "valid", "good", "gültig", "ablauf", "vence", "scad"]),
+            Needs::DigitAnd(&["exp:", "exp ", "exp.", "expir", "valid", "good", "gültig", "ablauf", "vence", "scad"]),
         )
         .group(1),
         Rule::new(
             "card_cvv",
             Entity::CreditCard,
             r"(?i)(?-u:\b)(?:cvv2?|cvc2?|cvn|cid|csc|card\s*security\s*code|security\s*code|kartenprüfnummer|prüfnummer|código\s*de\s*seguridad|cryptogramme)\s*[:#=]?\s*([0-9]{3,4})(?-u:\b)",
-            Needs::Literals(&["cvv", "cvc", "cvn", "cid", "csc", "security", "prüfnummer", "seguridad", "cryptogramme"]),
+            Needs::DigitAnd(&["cvv", "cvc", "cvn", "cid", "csc", "security", "prüfnummer", "seguridad", "cryptogramme"]),
         )
         .group(1),
         Rule::new("iban", Entity::IbanCode, r"(?i-u)\b[a-z]{2}[0-9]{2}(?:[ \-]?[a-z0-9]){11,30}\b", Needs::Digit).check(Some(Box::new(iban))),

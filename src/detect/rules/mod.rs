@@ -26,7 +26,7 @@ pub mod secrets;
 pub mod urls;
 pub mod words;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::captures::Captures;
 use regex_automata::util::pool::Pool;
@@ -43,6 +43,8 @@ pub enum Needs {
     Digit,
     /// Only when one of these literals occurs (ASCII case-insensitive).
     Literals(&'static [&'static str]),
+    /// Only when the text holds an ASCII digit and one of these literals.
+    DigitAnd(&'static [&'static str]),
 }
 
 /// A regex match offered to a validator.
@@ -165,9 +167,11 @@ pub struct RuleSet {
     prefilter: Option<AhoCorasick>,
     /// For each prefilter literal, the rules it enables.
     literal_bits: Vec<Bits>,
-    /// Rules that always run, and those that run on texts with a digit.
+    /// Rules that always run, those that run on texts with a digit, and those that never run
+    /// on texts without one.
     always: Bits,
     digit: Bits,
+    digit_required: Bits,
     scratch: ScratchPool,
     /// Identifier rules, run in one scan when the text has a digit.
     ids: ids::IdRules,
@@ -208,7 +212,7 @@ impl RuleSet {
         }
         let mut literals: Vec<&'static str> = Vec::new();
         let mut literal_bits: Vec<Bits> = Vec::new();
-        let (mut always, mut digit) = ([0u64; 4], [0u64; 4]);
+        let (mut always, mut digit, mut digit_required) = ([0u64; 4], [0u64; 4], [0u64; 4]);
         let mut compiled = Vec::with_capacity(rules.len());
         for (i, rule) in rules.into_iter().enumerate() {
             let regex = Regex::builder()
@@ -218,7 +222,10 @@ impl RuleSet {
             match rule.needs {
                 Needs::Always => always[i / 64] |= 1 << (i % 64),
                 Needs::Digit => digit[i / 64] |= 1 << (i % 64),
-                Needs::Literals(ls) => {
+                Needs::Literals(ls) | Needs::DigitAnd(ls) => {
+                    if matches!(rule.needs, Needs::DigitAnd(_)) {
+                        digit_required[i / 64] |= 1 << (i % 64);
+                    }
                     for l in ls {
                         let p = match literals.iter().position(|x| x.eq_ignore_ascii_case(l)) {
                             Some(p) => p,
@@ -246,11 +253,14 @@ impl RuleSet {
                 AhoCorasickBuilder::new()
                     .ascii_case_insensitive(true)
                     .match_kind(MatchKind::Standard)
+                    // A DFA (~3.4 MB for the ~700 literals): a third less time per text than
+                    // the contiguous NFA on the budget workloads (callgrind, 1 thread).
+                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&literals)
                     .map_err(|e| RuleError { name: "prefilter", message: e.to_string() })?,
             )
         };
-        Ok(RuleSet { rules: compiled, prefilter, literal_bits, always, digit, scratch, ids: ids::IdRules::new(Vec::new()) })
+        Ok(RuleSet { rules: compiled, prefilter, literal_bits, always, digit, digit_required, scratch, ids: ids::IdRules::new(Vec::new()) })
     }
 
     pub fn len(&self) -> usize {
@@ -282,6 +292,9 @@ impl Detector for RuleSet {
                 let bits = &self.literal_bits[m.pattern().as_usize()];
                 (0..4).for_each(|w| active[w] |= bits[w]);
             }
+        }
+        if !has_digit {
+            (0..4).for_each(|w| active[w] &= !self.digit_required[w]);
         }
         let mut scratch = self.scratch.get();
         let Scratch { caches, caps } = &mut *scratch;

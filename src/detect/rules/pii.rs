@@ -49,7 +49,7 @@ pub fn rules() -> Vec<Rule> {
             "postal_code",
             Entity::PostalCode,
             r"(?i)(?-u:\b)(?:zip(?:\s*code)?|postal\s*code|post\s*code|postcode|code\s+postal|c\.p\.|cap|código\s+postal|codigo\s+postal|postnummer|postinumero|postcode|pincode|pin\s*code)\s*[:#.]?\s*((?-i:[0-9]{5}(?:-[0-9]{4})?|[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]|[0-9]{4} ?[A-Z]{2}|[0-9]{3}-[0-9]{4}|[0-9]{2}-[0-9]{3}|[0-9]{3} ?[0-9]{2,3}|[0-9]{4}))(?-u:\b)",
-            Needs::Literals(&["zip", "postal", "post", "c.p.", "cap", "código", "codigo", "postinumero", "pin"]),
+            Needs::DigitAnd(&["zip", "postal", "post", "c.p.", "cap", "código", "codigo", "postinumero", "pin"]),
         )
         .group(1),
     ]

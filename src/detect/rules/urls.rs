@@ -17,27 +17,15 @@ const TLDS: &str = "com|org|net|edu|gov|mil|int|info|biz|io|ai|app|dev|co|me|tv|
     us|uk|de|fr|es|it|nl|be|ch|at|se|dk|fi|ie|pt|gr|cz|sk|hu|ro|bg|hr|si|ua|ru|tr|il|ae|sa|in|pk|bd|cn|jp|kr|tw|hk|sg|my|th|\
     vn|ph|id|au|nz|ca|mx|br|ar|cl|pe|za|ng|ke|eg|eu|is|lt|lv|ee|lu|li|tn|uy|su";
 
-/// `.com`, `.org`, …: the prefilter literals of bare domains (a text with a dot but no
-/// known top-level domain after it does not run the pattern).
-fn tld_literals() -> &'static [&'static str] {
-    static LITERALS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
-    LITERALS.get_or_init(|| TLDS.split('|').map(|t| &*Box::leak(format!(".{}", t.trim()).into_boxed_str())).collect())
-}
-
 pub fn rules() -> Vec<Rule> {
     let tlds = TLDS.replace(char::is_whitespace, "");
     vec![
         Rule::new("url", Entity::Url, r#"(?i)(?-u:\b)(?:https?|ftp|wss?|file)://[^\s<>"'`]+|(?-u:\b)www\.[a-z0-9\-]+(?:\.[a-z0-9\-]+)+[^\s<>"'`]*"#, Needs::Literals(&["://", "www."]))
             .check(Some(Box::new(trim_url)))
             .score(0.6),
-        Rule::new(
-            "domain",
-            Entity::Url,
-            format!(r"(?i)(?-u:\b)(?:[a-z0-9](?:[a-z0-9\-]{{0,61}}[a-z0-9])?\.)+(?:{tlds})(?-u:\b)(?:/[^\s<>]*)?"),
-            Needs::Literals(tld_literals()),
-        )
-        .check(Some(Box::new(bare_domain)))
-        .score(0.5),
+        // A known top-level domain (a literal the regex finds fast); the check takes the host
+        // before it and the path after it.
+        Rule::new("domain", Entity::Url, format!(r"(?i)\.(?:{tlds})(?-u:\b)"), Needs::Literals(&["."])).check(Some(Box::new(bare_domain))).score(0.5),
         Rule::new(
             "url_userinfo",
             Entity::Password,
@@ -92,19 +80,34 @@ fn trim_url(c: &Candidate) -> Option<(usize, usize)> {
     (host.contains('.') || host.starts_with("localhost")).then_some((c.start, c.start + end))
 }
 
-/// A bare domain: not an email's domain, not part of a path, a version or an identifier chain.
+/// A bare domain around a top-level domain match: its labels before (at least one of two
+/// characters or more), and its path after; not an email's domain, nor part of a path, a
+/// version or an identifier chain (`obj.method.call()`).
 fn bare_domain(c: &Candidate) -> Option<(usize, usize)> {
-    let before = c.before(1);
-    if matches!(before, "@" | "." | "/" | "-" | "_" | ":" | "\\" | "$") {
+    let b = c.text.as_bytes();
+    let host = |x: u8| x.is_ascii_alphanumeric() || x == b'-' || x == b'.';
+    let mut s = c.start;
+    while s > 0 && host(b[s - 1]) {
+        s -= 1;
+    }
+    let name = &c.text[s..c.start];
+    let first = name.split('.').next().unwrap_or("");
+    if first.len() < 2 || name.starts_with(['.', '-']) || name.ends_with(['.', '-']) || name.contains("..") {
         return None;
     }
-    let v = c.value();
-    let host = v.split('/').next().unwrap_or(v);
-    // `obj.method.call` chains and `a.b` abbreviations: a label needs some length.
-    if host.split('.').next().is_none_or(|l| l.len() < 2) || c.after(1) == "(" || c.after(1) == "@" {
+    if s > 0 && matches!(b[s - 1], b'@' | b'/' | b'_' | b':' | b'\\' | b'$') {
         return None;
     }
-    trim_url(&Candidate { text: c.text, start: c.start, end: c.end })
+    let mut e = c.end;
+    if b.get(e) == Some(&b'(') || b.get(e) == Some(&b'@') || b.get(e).is_some_and(|x| x.is_ascii_alphanumeric() || *x == b'-' || *x == b'_') {
+        return None;
+    }
+    if b.get(e) == Some(&b'/') {
+        while e < b.len() && !b[e].is_ascii_whitespace() && !matches!(b[e], b'<' | b'>' | b'"' | b'\'' | b'`') {
+            e += 1;
+        }
+    }
+    trim_url(&Candidate { text: c.text, start: s, end: e })
 }
 
 /// Paths of the social networks that are not people's pages.
