@@ -35,7 +35,8 @@ impl Action {
 /// so an archive keeps its internal consistency without any value in it.
 #[derive(Clone)]
 pub struct Pseudonymizer {
-    key: Vec<u8>,
+    /// HMAC-SHA256 keyed once: its inner and outer pads are computed here, not per value.
+    mac: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for Pseudonymizer {
@@ -46,14 +47,15 @@ impl std::fmt::Debug for Pseudonymizer {
 
 impl Pseudonymizer {
     pub fn new(key: impl Into<Vec<u8>>) -> Self {
-        Pseudonymizer { key: key.into() }
+        let key = key.into();
+        Pseudonymizer { mac: Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length") }
     }
 
     /// A random key for one run: tokens are consistent within the run only.
     pub fn ephemeral() -> Self {
         let mut key = vec![0u8; 32];
         getrandom::getrandom(&mut key).expect("the OS random source is available");
-        Pseudonymizer { key }
+        Pseudonymizer::new(key)
     }
 
     /// Values that differ only in case or separators are the same person/thing.
@@ -62,12 +64,13 @@ impl Pseudonymizer {
     }
 
     pub fn token(&self, entity: Entity, value: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        let mut mac = self.mac.clone();
         mac.update(entity.name().as_bytes());
         mac.update(&[0]);
         mac.update(Self::normalise(entity, value).as_bytes());
         let h = mac.finalize().into_bytes();
-        let hex: String = h[..5].iter().map(|b| format!("{b:02x}")).collect();
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let hex: String = h[..5].iter().flat_map(|b| [HEX[(b >> 4) as usize] as char, HEX[(b & 15) as usize] as char]).collect();
         match entity {
             Entity::EmailAddress => format!("user_{hex}@example.invalid"),
             _ => format!("<{}_{hex}>", entity.name()),

@@ -136,17 +136,41 @@ fn atoms(text: &str) -> Vec<Atom> {
     out
 }
 
+/// Byte classes for the atom scan: 0 other, 1 digit, 2 lower-case letter, 3 upper-case.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = match i as u8 {
+            b'0'..=b'9' => 1,
+            b'a'..=b'z' => 2,
+            b'A'..=b'Z' => 3,
+            _ => 0,
+        };
+        i += 1;
+    }
+    t
+};
+
 fn atoms_into(text: &str, out: &mut Vec<Atom>) {
     out.clear();
     let b = text.as_bytes();
     let mut i = 0;
     let mut pending = Join::Start;
     while i < b.len() {
-        let c = b[i];
-        if c.is_ascii_alphanumeric() {
-            let digit = c.is_ascii_digit();
+        let k = CLASS[b[i] as usize];
+        if k != 0 {
+            let digit = k == 1;
             let mut j = i + 1;
-            while j < b.len() && b[j].is_ascii_alphanumeric() && b[j].is_ascii_digit() == digit && !(b[j].is_ascii_uppercase() && b[j - 1].is_ascii_lowercase()) {
+            let mut prev = k;
+            // Letters run on through letters (but not from lower to upper case), digits
+            // through digits.
+            while j < b.len() {
+                let n = CLASS[b[j] as usize];
+                if n == 0 || (n == 1) != digit || (n == 3 && prev == 2) {
+                    break;
+                }
+                prev = n;
                 j += 1;
             }
             let join = match out.last() {
@@ -158,7 +182,8 @@ fn atoms_into(text: &str, out: &mut Vec<Atom>) {
             i = j;
         } else {
             // One separator between two atoms joins them; anything else starts a new run.
-            let joins = SEPARATORS.contains(&c) && out.last().is_some_and(|l| l.end == i) && b.get(i + 1).is_some_and(u8::is_ascii_alphanumeric);
+            let c = b[i];
+            let joins = SEPARATORS.contains(&c) && out.last().is_some_and(|l| l.end == i) && b.get(i + 1).is_some_and(|&x| CLASS[x as usize] != 0);
             pending = if joins { Join::Sep(c) } else { Join::Start };
             i += 1;
         }
@@ -205,7 +230,7 @@ impl IdRules {
             return;
         }
         thread_local! {
-            static BUFFERS: std::cell::RefCell<(Vec<Atom>, String, Vec<u8>)> = Default::default();
+            static BUFFERS: std::cell::RefCell<(Vec<Atom>, Vec<u8>, Vec<u8>)> = Default::default();
         }
         BUFFERS.with(|b| match b.try_borrow_mut() {
             Ok(mut b) => {
@@ -213,11 +238,11 @@ impl IdRules {
                 self.scan(text, atoms, canon, parts, out);
             }
             // Re-entered on this thread (an embedder's detector calling back): fresh buffers.
-            Err(_) => self.scan(text, &mut Vec::new(), &mut String::new(), &mut Vec::new(), out),
+            Err(_) => self.scan(text, &mut Vec::new(), &mut Vec::new(), &mut Vec::new(), out),
         });
     }
 
-    fn scan(&self, text: &str, atoms: &mut Vec<Atom>, canon: &mut String, parts: &mut Vec<u8>, out: &mut Vec<Finding>) {
+    fn scan(&self, text: &str, atoms: &mut Vec<Atom>, canon: &mut Vec<u8>, parts: &mut Vec<u8>, out: &mut Vec<Finding>) {
         atoms_into(text, atoms);
         let atoms = &atoms[..];
         let mut lower_cache: Option<String> = None;
@@ -274,7 +299,7 @@ impl IdRules {
                 if canon.len() + piece.len() > MAX_LEN || (!at.digit && piece.len() > 6 && b > a) {
                     break;
                 }
-                canon.extend(piece.chars().map(|c| c.to_ascii_uppercase()));
+                canon.extend(piece.bytes().map(|c| c.to_ascii_uppercase()));
                 letters |= !at.digit;
                 digits |= at.digit;
                 *parts.last_mut().expect("pushed above") += piece.len() as u8;
@@ -290,6 +315,8 @@ impl IdRules {
                     continue;
                 }
                 let (s, e) = (first.start, at.end);
+                // Atoms are ASCII letters and digits: always UTF-8.
+                let Ok(canon) = std::str::from_utf8(canon) else { continue };
                 let id = Id { canon, raw: &text[s..e], parts };
                 let separated = parts.len() > 1;
                 for &r in &self.by_len[canon.len()] {
