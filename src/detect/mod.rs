@@ -64,30 +64,45 @@ pub fn resolve_in(text: &str, mut findings: Vec<Finding>) -> Vec<Finding> {
     resolve(findings)
 }
 
-/// Makes findings disjoint: overlapping (or touching-inside) spans merge into one span
-/// covering their union, named by the highest-priority entity among them (longest first on
-/// ties). Context types ([`Entity::is_context`]: URLs, dates, titles, groups) merge only among
-/// themselves and are then cut around the specific findings, keeping the pieces outside them.
-/// The result is sorted by start.
+/// Makes findings disjoint, in three tiers. Specific findings (structured values and secrets,
+/// with exact spans) that overlap (or touch inside) merge into one span covering their union,
+/// named by the highest-priority entity among them (longest first on ties). Names, places and
+/// organisations (the NER model's, mostly) merge among themselves and are then cut around the
+/// specific findings, keeping their pieces outside them: a name guessed across a card and its
+/// expiry must not turn the card's span into `4111 … exp 12/27, CVV 123`, whose last four
+/// characters a card's mask keeps. Context types ([`Entity::is_context`]: URLs, dates,
+/// titles, groups) are cut around both. The result is sorted by start.
 pub fn resolve(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.retain(|f| f.start < f.end);
-    if !findings.iter().any(|f| f.entity.is_context()) {
+    let tier = |e: Entity| match e {
+        _ if e.is_context() => 0,
+        Entity::Person | Entity::Location | Entity::Organization => 1,
+        _ => 2,
+    };
+    if findings.iter().all(|f| tier(f.entity) == 2) {
         return merge(findings);
     }
-    let (context, specific): (Vec<Finding>, Vec<Finding>) = findings.into_iter().partition(|f| f.entity.is_context());
-    let specific = merge(specific);
-    let mut out = specific.clone();
-    for c in merge(context) {
-        // The parts of `c` that no specific finding covers.
-        let mut at = c.start;
-        for s in specific.iter().filter(|s| s.start < c.end && c.start < s.end) {
-            if s.start > at {
-                out.push(Finding { start: at, end: s.start, ..c.clone() });
+    let mut tiers: [Vec<Finding>; 3] = Default::default();
+    for f in findings {
+        tiers[tier(f.entity)].push(f);
+    }
+    let [context, soft, specific] = tiers;
+    let mut out = merge(specific);
+    for lower in [soft, context] {
+        let mut taken = out.clone();
+        taken.sort_by_key(|f| f.start);
+        for c in merge(lower) {
+            // The parts of `c` that no finding of a higher tier covers.
+            let mut at = c.start;
+            for s in taken.iter().filter(|s| s.start < c.end && c.start < s.end) {
+                if s.start > at {
+                    out.push(Finding { start: at, end: s.start, ..c.clone() });
+                }
+                at = at.max(s.end);
             }
-            at = at.max(s.end);
-        }
-        if at < c.end {
-            out.push(Finding { start: at, end: c.end, ..c });
+            if at < c.end {
+                out.push(Finding { start: at, end: c.end, ..c });
+            }
         }
     }
     out.sort_by_key(|f| f.start);
@@ -129,6 +144,16 @@ mod tests {
         assert_eq!(got, vec![f(0, 10, Entity::CreditCard), f(20, 25, Entity::EmailAddress)]);
         let got = resolve(vec![f(0, 4, Entity::IpAddress), f(4, 8, Entity::IpAddress)]);
         assert_eq!(got.len(), 2, "touching spans stay apart");
+    }
+
+    #[test]
+    fn names_are_cut_around_structured_values() {
+        // A name guessed across a card, its expiry and its code: the card stays the card.
+        let got = resolve(vec![f(5, 24, Entity::CreditCard), f(29, 34, Entity::CreditCard), f(40, 43, Entity::CreditCard), f(20, 43, Entity::Organization)]);
+        assert_eq!(got, vec![f(5, 24, Entity::CreditCard), f(24, 29, Entity::Organization), f(29, 34, Entity::CreditCard), f(34, 40, Entity::Organization), f(40, 43, Entity::CreditCard)]);
+        // Names merge among themselves.
+        let got = resolve(vec![f(0, 5, Entity::Person), f(3, 9, Entity::Location)]);
+        assert_eq!(got.len(), 1);
     }
 
     #[test]

@@ -142,7 +142,8 @@ fn plan(t: &str) -> Vec<Edit> {
                     switch |= b[j].is_ascii_uppercase() && b[j - 1].is_ascii_lowercase();
                     j += 1;
                 }
-                if switch || matches!(b.get(j), Some(b'0'..=b'9' | b'+' | b'(' | b'-' | b'@')) {
+                let mail_like = b[i].is_ascii_uppercase() && matches!(b.get(j), Some(b'.' | b'_'));
+                if switch || mail_like || matches!(b.get(j), Some(b'0'..=b'9' | b'+' | b'(' | b'-' | b'@')) {
                     glued_label(t, i, &mut edits);
                 }
                 j - i
@@ -417,6 +418,7 @@ mod tests {
         assert_eq!(shadow("IBANDE89370400440532013000"), "IBAN DE89370400440532013000");
         assert_eq!(shadow("Phone001-415-555-0132"), "Phone 001-415-555-0132");
         assert_eq!(shadow("Emailjane@example.com"), "Email jane@example.com");
+        assert_eq!(shadow("Emailjane.doe@example.com"), "Email jane.doe@example.com");
         assert_eq!(shadow("NameMrs Jane Doe"), "Name Mrs Jane Doe");
         // Not labels, or not at a word start: untouched.
         for t in ["Cardinal 4", "iPhone15", "emailjane@example.com", "AKIAIOSFODNN7EXAMPLE", "ghp_PhoneX1", "Named"] {
