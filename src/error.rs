@@ -15,6 +15,9 @@ pub enum Error {
     #[error("input archive {path} has no events.jsonl; a capture/1 archive must hold one at its top level")]
     NoEvents { path: PathBuf },
 
+    #[error("input archive {path} is larger than the policy's [limits] allow (max_archive_bytes, or events.jsonl over max_entry_bytes); raise them if the archive is trusted")]
+    InputTooLarge { path: PathBuf },
+
     #[error("input archive {path} is not a directory, .tar or .tar.gz")]
     UnknownArchiveType { path: PathBuf },
 

@@ -10,7 +10,8 @@
 //! - [`screenshot`]: the frame path: localisation of findings to boxes ([`screenshot::localize`]),
 //!   faces and text regions, painting and re-encoding ([`screenshot::paint`]);
 //! - [`pipeline`]: the [`Engine`] running the passes, per event, per batch, per archive, and
-//!   [`Session`] for one event at a time;
+//!   [`Session`] for one event at a time ([`LineSession`]: the same over JSON lines and frame
+//!   bytes, what the C and Python bindings hold);
 //! - [`report`]: what was found and done, totals, drops, timings — never a value.
 //!
 //! ```no_run
@@ -32,6 +33,6 @@ pub mod runtime;
 pub mod screenshot;
 
 pub use error::{Error, Result};
-pub use pipeline::{Engine, FrameIo, Record, Redacted, Released, RunOptions, Session, StreamState};
+pub use pipeline::{Engine, FrameIo, LineSession, MemFrames, Record, Redacted, Released, ReleasedLine, ReleasedLines, RunOptions, Session, StreamState};
 pub use policy::Policy;
 pub use report::Report;

@@ -67,7 +67,7 @@ enum Cmd {
 
 fn exit_code(e: &Error) -> u8 {
     match e {
-        Error::InputIo { .. } | Error::NoEvents { .. } | Error::UnknownArchiveType { .. } => 3,
+        Error::InputIo { .. } | Error::NoEvents { .. } | Error::UnknownArchiveType { .. } | Error::InputTooLarge { .. } => 3,
         Error::Policy(_) | Error::PolicyIo { .. } | Error::PseudonymKey(_) => 4,
         Error::OutputIo { .. } | Error::OutputExists { .. } => 5,
         Error::Model(_) => 7,

@@ -46,9 +46,28 @@ impl std::fmt::Debug for Pseudonymizer {
 }
 
 impl Pseudonymizer {
+    /// A pseudonymiser with a key (tests and embedders that check the key themselves; the
+    /// engine takes its key through [`Pseudonymizer::checked`]).
     pub fn new(key: impl Into<Vec<u8>>) -> Self {
         let key = key.into();
         Pseudonymizer { mac: Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length") }
+    }
+
+    /// The shortest key accepted.
+    pub const MIN_KEY_BYTES: usize = 16;
+
+    /// A pseudonymiser from a configured key, refusing keys that would make tokens guessable:
+    /// shorter than [`Self::MIN_KEY_BYTES`], or of fewer than 6 distinct bytes. The error says
+    /// why, never what the key is.
+    pub fn checked(key: &[u8]) -> Result<Self, String> {
+        if key.len() < Self::MIN_KEY_BYTES {
+            return Err(format!("the key is {} bytes; use at least {} random bytes (e.g. `openssl rand -hex 32`)", key.len(), Self::MIN_KEY_BYTES));
+        }
+        let distinct = key.iter().collect::<std::collections::HashSet<_>>().len();
+        if distinct < 6 {
+            return Err(format!("the key has only {distinct} distinct bytes; use random bytes (e.g. `openssl rand -hex 32`)"));
+        }
+        Ok(Pseudonymizer::new(key.to_vec()))
     }
 
     /// A random key for one run: tokens are consistent within the run only.
@@ -63,14 +82,25 @@ impl Pseudonymizer {
         entity.value_form().canonical(value)
     }
 
-    pub fn token(&self, entity: Entity, value: &str) -> String {
+    /// 64 bits of HMAC-SHA256 over a domain and a value, as 16 hex digits: enough that a
+    /// token cannot be matched by enumerating likely values without the key.
+    fn mac64(&self, domain: &[u8], value: &str) -> String {
         let mut mac = self.mac.clone();
-        mac.update(entity.name().as_bytes());
+        mac.update(domain);
         mac.update(&[0]);
-        mac.update(Self::normalise(entity, value).as_bytes());
+        mac.update(value.as_bytes());
         let h = mac.finalize().into_bytes();
         const HEX: &[u8; 16] = b"0123456789abcdef";
-        let hex: String = h[..5].iter().flat_map(|b| [HEX[(b >> 4) as usize] as char, HEX[(b & 15) as usize] as char]).collect();
+        h[..8].iter().flat_map(|b| [HEX[(b >> 4) as usize] as char, HEX[(b & 15) as usize] as char]).collect()
+    }
+
+    /// The token for an element or node id: `id_` + 16 hex.
+    pub fn id_token(&self, raw: &str) -> String {
+        format!("id_{}", self.mac64(b"ID", raw))
+    }
+
+    pub fn token(&self, entity: Entity, value: &str) -> String {
+        let hex = self.mac64(entity.name().as_bytes(), &Self::normalise(entity, value));
         match entity {
             Entity::EmailAddress => format!("user_{hex}@example.invalid"),
             _ => format!("<{}_{hex}>", entity.name()),
@@ -151,6 +181,18 @@ mod tests {
         assert!(!t1.contains("jane"));
         assert_eq!(a.token(Entity::PhoneNumber, "+1 415 555 2671"), a.token(Entity::PhoneNumber, "+1-415-555-2671"));
         assert!(a.token(Entity::PhoneNumber, "1").starts_with("<PHONE_NUMBER_"));
+        // 64 bits: 16 hex digits.
+        assert_eq!(t1.len(), "user_@example.invalid".len() + 16);
+    }
+
+    #[test]
+    fn weak_keys_are_refused() {
+        assert!(Pseudonymizer::checked(b"k").is_err());
+        assert!(Pseudonymizer::checked(b"/root").is_err());
+        assert!(Pseudonymizer::checked(b"aaaaaaaaaaaaaaaaaaaaaaaa").is_err());
+        let e = Pseudonymizer::checked(b"hunter2").unwrap_err();
+        assert!(!e.contains("hunter2"), "the error names the key: {e}");
+        assert!(Pseudonymizer::checked(b"3f9a1c77e0b24d6a9c1e55aa0f7b2c48").is_ok());
     }
 
     #[test]

@@ -138,6 +138,11 @@ pub struct Limits {
     pub max_line_bytes: usize,
     /// Larger images are dropped (`image_too_large`).
     pub max_image_pixels: u64,
+    /// A larger file inside an archive is not read (a frame naming it: `too_large`).
+    pub max_entry_bytes: u64,
+    /// A tar archive is read no further than this many uncompressed bytes, skipped entries
+    /// included (a decompression bomb stops here).
+    pub max_archive_bytes: u64,
 }
 
 /// The built-in policy text; `veil policy` prints it.

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::capture::DropReason;
 use crate::detect::Entity;
+use crate::screenshot::localize::{PaintBox, PaintReason};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FindingReport {
@@ -21,6 +22,24 @@ pub struct FindingReport {
     /// For `keys`: how many key events typed the value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keys: Option<usize>,
+}
+
+/// One painted box of a frame: its rectangle in image pixels `[x, y, w, h]`, why it was
+/// painted, and for text boxes the entity and detector behind it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoxReport {
+    pub rect: [i64; 4],
+    pub why: PaintReason,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entity: Option<Entity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detector: Option<&'static str>,
+}
+
+impl From<&PaintBox> for BoxReport {
+    fn from(b: &PaintBox) -> BoxReport {
+        BoxReport { rect: b.rect.0, why: b.why, entity: b.finding.map(|f| f.0), detector: b.finding.map(|f| f.1) }
+    }
 }
 
 /// One input line's outcome. Only lines with findings, drops or paint appear in the report.
@@ -39,6 +58,9 @@ pub struct EventReport {
     /// Boxes painted on this event's frame.
     #[serde(skip_serializing_if = "is_zero")]
     pub painted_boxes: usize,
+    /// Each of them: where, why, and for text what was found there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub boxes: Vec<BoxReport>,
     /// Faces found on this event's frame (all painted).
     #[serde(skip_serializing_if = "is_zero")]
     pub faces: usize,
@@ -140,6 +162,12 @@ impl Report {
         if ev.is_noteworthy() {
             self.events.push(ev);
         }
+    }
+
+    /// Counts the events that leave (and the frames among them).
+    pub fn count_output(&mut self, events: &[crate::capture::Event]) {
+        self.totals.output_events += events.len();
+        self.totals.output_frames += events.iter().filter(|e| matches!(e.body, crate::capture::Body::Screenshot(_))).count();
     }
 
     /// A short human summary (for the CLI).

@@ -67,6 +67,26 @@ fn labels_glued_to_values_are_boundaries_and_stay() {
     }
 }
 
+/// Values that start like a label (`cc`, `DL`, `IP`, `Exp`) are whole values, not a label
+/// glued to the rest: the credential rules see all of them.
+#[test]
+fn values_that_start_like_labels_stay_whole() {
+    let e = regex_only();
+    for (text, value) in [
+        ("password: cc4ixZGNZLN6", "cc4ixZGNZLN6"),
+        ("Passwort: DL4dHp3Td59T", "DL4dHp3Td59T"),
+        ("sshpass -p CC4XZ9QW ssh deploy@host", "CC4XZ9QW"),
+        ("pwd=ExpTok9x", "ExpTok9x"),
+    ] {
+        let r = e.redact_text(text).unwrap();
+        let alnum: String = value.chars().filter(|c| c.is_alphanumeric()).collect();
+        for w in alnum.as_bytes().windows(4) {
+            let piece = std::str::from_utf8(w).unwrap();
+            assert!(!r.text.contains(piece), "{piece:?} of {value:?} survives in {:?}", r.text);
+        }
+    }
+}
+
 #[test]
 fn card_details_do_not_leak_through_the_mask() {
     // With the NER model too: a name guessed across the card and its details must not widen the

@@ -111,7 +111,8 @@ fn frame_problems_are_drops() {
     assert_eq!(drops(&r, DropReason::ImageTooLarge), 1);
     assert_eq!(r.totals.output_frames, 1);
     let frames: Vec<_> = std::fs::read_dir(dir.path().join("out/frames")).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(frames, vec![std::ffi::OsString::from("ok.png")]);
+    // Named by the engine after the event's seq, not by the client's file name.
+    assert_eq!(frames, vec![std::ffi::OsString::from("00000005.png")]);
 }
 
 #[test]

@@ -117,7 +117,8 @@ fn mask_all_text_apps_paint_vouched_text_too() {
     let policy = veil::Policy::from_toml("[screenshots]\nmask_all_text_apps = [\"citrix\"]").unwrap();
     let out = dir.path().join("out");
     veil::Engine::new(policy).unwrap().redact_archive(&input, &out, &Default::default()).unwrap();
-    let img = image::open(out.join("frames/000091.png")).unwrap().into_rgba8();
+    let seq = serde_json::from_str::<serde_json::Value>(&line).unwrap()["seq"].as_u64().unwrap();
+    let img = image::open(out.join(veil::screenshot::frame_name(seq, "frames/000091.png"))).unwrap().into_rgba8();
     // Inside the ink of "Project status: on track" (drawn at 60,120 in 14 px).
     let painted = (65..150).filter(|&x| img.get_pixel(x, 128).0 == [0, 0, 0, 255]).count();
     assert!(painted > 80, "vouched text in a mask-all window left readable ({painted} px painted)");

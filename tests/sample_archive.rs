@@ -94,11 +94,22 @@ fn check_output(out: &Path, report: &veil::Report) {
         assert!(p.event.seq > last);
         last = p.event.seq;
     }
-    // Pixels.
+    // Pixels. Output frames are named by the engine after their event's seq.
     let pad = Policy::default().file.screenshots.padding as i64;
+    let input = root().join("testdata/sample");
+    let seq_of: HashMap<String, u64> = std::fs::read_to_string(input.join("events.jsonl"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| veil::capture::parse_line(l.as_bytes()).ok())
+        .filter_map(|p| match p.event.body {
+            veil::capture::Body::Screenshot(s) => Some((s.image, p.event.seq)),
+            _ => None,
+        })
+        .collect();
+    let out_name = |img: &str| veil::screenshot::frame_name(seq_of[img], img);
     let load = |base: &Path, img: &str| image::open(base.join(img)).unwrap().into_rgba8();
     for b in exp["painted"].as_array().unwrap() {
-        let img = load(out, b["image"].as_str().unwrap());
+        let img = load(out, &out_name(b["image"].as_str().unwrap()));
         let r: Vec<i64> = b["box"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
         for y in r[1]..r[1] + r[3] {
             for x in r[0]..r[0] + r[2] {
@@ -106,10 +117,9 @@ fn check_output(out: &Path, report: &veil::Report) {
             }
         }
     }
-    let input = root().join("testdata/sample");
     for b in exp["untouched"].as_array().unwrap() {
         let name = b["image"].as_str().unwrap();
-        let (a, o) = (load(&input, name), load(out, name));
+        let (a, o) = (load(&input, name), load(out, &out_name(name)));
         let r: Vec<i64> = b["box"].as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect();
         // Inside the box, less the padding of neighbouring painted boxes.
         for y in r[1] + pad..r[1] + r[3] - pad {
@@ -187,7 +197,7 @@ fn tar_output_round_trips() {
 fn pseudonyms_are_stable_with_a_key() {
     // Same key, two runs: identical output. The env var is named by the policy.
     let policy = Policy::from_toml("[pseudonym]\nkey_env = \"VEIL_TEST_KEY_STABLE\"\n[actions]\nEMAIL_ADDRESS = \"pseudonym\"").unwrap();
-    std::env::set_var("VEIL_TEST_KEY_STABLE", "test-key-1");
+    std::env::set_var("VEIL_TEST_KEY_STABLE", "test-key-1-0f3b9c2e7a51");
     let engine = Engine::new(policy.clone()).unwrap();
     let a = engine.redact_text("write to jane.doe@example.com").unwrap().text;
     let b = Engine::new(policy).unwrap().redact_text("JANE.DOE@example.com").unwrap().text;
@@ -220,26 +230,31 @@ fn streaming_sessions_match_the_archive_run() {
     let (_d, out, archive_report) = run(&root().join("testdata/sample"));
     let archive_events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
     let archive_seqs: Vec<u64> = archive_events.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["seq"].as_u64().unwrap()).collect();
-    let input: Vec<veil::capture::Event> = std::fs::read_to_string(root().join("testdata/sample/events.jsonl"))
-        .unwrap()
-        .lines()
-        .filter_map(|l| veil::capture::parse_line(l.as_bytes()).ok())
-        .map(|p| p.event)
-        .collect();
+    // The raw lines, malformed ones included: a session parses them as an archive run does.
+    let input = std::fs::read_to_string(root().join("testdata/sample/events.jsonl")).unwrap();
     let engine = Engine::new(Policy::default()).unwrap();
     let exp = expected();
     std::thread::scope(|s| {
-        for _ in 0..3 {
-            s.spawn(|| {
+        // Three chunkings: the defaults; tiny chunks and flushes at arbitrary lines; no hold
+        // at all (events leave as soon as typing settles).
+        for variant in 0..3u64 {
+            let (engine, input, exp, archive_seqs) = (&engine, &input, &exp, &archive_seqs);
+            s.spawn(move || {
                 let frames = DirFrames { dir: root().join("testdata/sample"), out: Default::default() };
-                let mut session = veil::Session::new(&engine, &frames, 10_000);
+                let mut session = veil::Session::new(engine, &frames, if variant == 2 { 0 } else { 10_000 });
+                if variant == 1 {
+                    session.max_pending = 3;
+                }
                 let mut released = Vec::new();
-                for ev in input.iter().cloned() {
-                    released.extend(session.push(ev).unwrap().events);
+                for (i, line) in input.lines().enumerate() {
+                    released.extend(session.push_line(line.as_bytes()).unwrap().events);
+                    if variant == 1 && (i * 7) % 5 == 0 {
+                        released.extend(session.flush().unwrap().events);
+                    }
                 }
                 released.extend(session.finish().unwrap().events);
                 let seqs: Vec<u64> = released.iter().map(|e| e.seq).collect();
-                assert_eq!(seqs, archive_seqs);
+                assert_eq!(&seqs, archive_seqs, "chunking {variant}");
                 let text: String = released.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect();
                 let streams = typed_streams(&text);
                 for p in exp["planted"].as_array().unwrap() {

@@ -1,21 +1,41 @@
 //! Reading and writing capture archives: a directory, or a `.tar` of it (gzip optional).
 //!
 //! Reading keeps only the paths `capture/1` defines (`meta.json`, `events.jsonl`, `frames/*`);
-//! a tar may hold them at its top level or under one top-level folder. Writing produces the
-//! same layout, as a directory or, when the output path ends in `.tar`/`.tar.gz`/`.tgz`, a tar.
+//! a tar may hold them at its top level or under one top-level folder. A tar is read as a
+//! stream: entries the format does not name are skipped unread, the ones it names are spooled
+//! to a private temporary directory (never held all in memory), each capped at
+//! [`ReadLimits::max_entry_bytes`] and all of them (skipped ones included: a gzip bomb is
+//! bytes too) at [`ReadLimits::max_archive_bytes`]. Links are never followed, in a tar or in
+//! a directory. Errors never name an entry of the archive (its names are captured data).
+//! Writing produces the same layout, as a directory or, when the output path ends in
+//! `.tar`/`.tar.gz`/`.tgz`, a tar.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufRead, BufReader, Cursor, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Component, Path, PathBuf};
 
 use flate2::read::GzDecoder;
 use serde::{Deserialize, Serialize};
 
+use crate::capture::parse::DropReason;
 use crate::error::{Error, Result};
 
-/// Files larger than this inside an archive are not read (counted as a bad/missing image).
-pub const MAX_FILE_BYTES: u64 = 256 << 20;
+/// Size limits on reading an archive (`[limits]` in the policy).
+#[derive(Debug, Clone, Copy)]
+pub struct ReadLimits {
+    /// A larger file (a frame, `events.jsonl`) is not read: a frame naming it is dropped as
+    /// `too_large`.
+    pub max_entry_bytes: u64,
+    /// A tar stream is read no further than this many (uncompressed) bytes.
+    pub max_archive_bytes: u64,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits { max_entry_bytes: 256 << 20, max_archive_bytes: 8 << 30 }
+    }
+}
 
 /// The known fields of `meta.json`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -30,14 +50,15 @@ pub struct Meta {
 
 enum Source {
     Dir(PathBuf),
-    /// A tar read into memory, keyed by normalised path (`events.jsonl`, `frames/x.png`, ...).
-    Mem(HashMap<String, Vec<u8>>),
+    /// A tar spooled to a private directory: archive path -> spooled file.
+    Spool { _dir: tempfile::TempDir, files: HashMap<String, PathBuf>, too_large: HashSet<String>, truncated: bool },
 }
 
 /// A capture archive opened for reading.
 pub struct ArchiveReader {
     path: PathBuf,
     source: Source,
+    limits: ReadLimits,
 }
 
 /// The kind of archive a path names, judged by what it is on disk or by its name.
@@ -52,12 +73,22 @@ fn is_tar_name(p: &Path) -> Option<bool> {
     }
 }
 
+/// An IO error stripped of its message (which, for tar data, can quote an entry's name),
+/// keeping its kind.
+fn scrub(e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("unreadable archive data ({}; entry names withheld)", e.kind()))
+}
+
 impl ArchiveReader {
     pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, ReadLimits::default())
+    }
+
+    pub fn open_with(path: &Path, limits: ReadLimits) -> Result<Self> {
         let io = |source| Error::InputIo { path: path.to_owned(), source };
         let md = std::fs::metadata(path).map_err(io)?;
         let source = if md.is_dir() {
-            if !path.join("events.jsonl").is_file() {
+            if !plain_file(path, "events.jsonl") {
                 return Err(Error::NoEvents { path: path.to_owned() });
             }
             Source::Dir(path.to_owned())
@@ -67,13 +98,16 @@ impl ArchiveReader {
             };
             let file = File::open(path).map_err(io)?;
             let reader: Box<dyn Read> = if gz { Box::new(GzDecoder::new(file)) } else { Box::new(file) };
-            let files = read_tar(reader).map_err(io)?;
-            if !files.contains_key("events.jsonl") {
-                return Err(Error::NoEvents { path: path.to_owned() });
+            let spool = spool_tar(reader, &limits).map_err(|e| io(scrub(e)))?;
+            if spool.too_large.contains("events.jsonl") {
+                return Err(Error::InputTooLarge { path: path.to_owned() });
             }
-            Source::Mem(files)
+            if !spool.files.contains_key("events.jsonl") {
+                return Err(if spool.truncated { Error::InputTooLarge { path: path.to_owned() } } else { Error::NoEvents { path: path.to_owned() } });
+            }
+            Source::Spool { _dir: spool.dir, files: spool.files, too_large: spool.too_large, truncated: spool.truncated }
         };
-        Ok(ArchiveReader { path: path.to_owned(), source })
+        Ok(ArchiveReader { path: path.to_owned(), source, limits })
     }
 
     pub fn path(&self) -> &Path {
@@ -82,70 +116,170 @@ impl ArchiveReader {
 
     /// `meta.json`'s known fields; `None` when absent or unreadable (it is optional).
     pub fn meta(&self) -> Option<Meta> {
-        let bytes = self.read_file("meta.json")?;
+        let bytes = self.read_file("meta.json").ok()?;
         serde_json::from_slice::<Meta>(&bytes).ok()
     }
 
     /// A reader over `events.jsonl`.
     pub fn events(&self) -> Result<Box<dyn BufRead + '_>> {
-        match &self.source {
-            Source::Dir(d) => {
-                let f = File::open(d.join("events.jsonl"))
-                    .map_err(|source| Error::InputIo { path: self.path.clone(), source })?;
-                Ok(Box::new(BufReader::with_capacity(1 << 16, f)))
-            }
-            Source::Mem(m) => Ok(Box::new(Cursor::new(m["events.jsonl"].as_slice()))),
-        }
+        let file = match &self.source {
+            Source::Dir(d) => d.join("events.jsonl"),
+            Source::Spool { files, .. } => files["events.jsonl"].clone(),
+        };
+        let f = File::open(file).map_err(|source| Error::InputIo { path: self.path.clone(), source: scrub(source) })?;
+        Ok(Box::new(BufReader::with_capacity(1 << 16, f)))
     }
 
-    /// The bytes of a file named by a (validated) relative path, or `None` if it is missing,
-    /// not a plain file, or larger than [`MAX_FILE_BYTES`].
-    pub fn read_file(&self, rel: &str) -> Option<Vec<u8>> {
-        match &self.source {
+    /// The bytes of a file named by a (validated) relative path: `MissingImage` when it is
+    /// absent, a link or not a plain file; `TooLarge` when over the entry limit.
+    pub fn read_file(&self, rel: &str) -> std::result::Result<Vec<u8>, DropReason> {
+        let file = match &self.source {
             Source::Dir(d) => {
-                let p = d.join(rel);
-                let md = std::fs::symlink_metadata(&p).ok()?;
-                if !md.is_file() || md.len() > MAX_FILE_BYTES {
-                    return None;
+                if !plain_file(d, rel) {
+                    return Err(DropReason::MissingImage);
                 }
-                std::fs::read(p).ok()
+                d.join(rel)
             }
-            Source::Mem(m) => m.get(rel).cloned(),
+            Source::Spool { files, too_large, truncated, .. } => match files.get(rel) {
+                Some(f) => f.clone(),
+                None if too_large.contains(rel) || *truncated => return Err(DropReason::TooLarge),
+                None => return Err(DropReason::MissingImage),
+            },
+        };
+        let f = File::open(file).map_err(|_| DropReason::MissingImage)?;
+        let mut buf = Vec::new();
+        f.take(self.limits.max_entry_bytes + 1).read_to_end(&mut buf).map_err(|_| DropReason::MissingImage)?;
+        if buf.len() as u64 > self.limits.max_entry_bytes {
+            return Err(DropReason::TooLarge);
         }
+        Ok(buf)
     }
 }
 
-/// Reads the capture/1 files of a tar stream into memory.
-fn read_tar(reader: impl Read) -> std::io::Result<HashMap<String, Vec<u8>>> {
-    let mut ar = tar::Archive::new(reader);
-    let mut raw: Vec<(String, Vec<u8>)> = Vec::new();
-    for entry in ar.entries()? {
-        let mut entry = entry?;
-        if !entry.header().entry_type().is_file() || entry.size() > MAX_FILE_BYTES {
+/// Is `root/rel` a plain file reached through no link at all (every component checked, the
+/// root's own path excepted: the user chose it)?
+fn plain_file(root: &Path, rel: &str) -> bool {
+    let mut p = root.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        if part.is_empty() || *part == "." || *part == ".." {
+            return false;
+        }
+        p.push(part);
+        let Ok(md) = std::fs::symlink_metadata(&p) else { return false };
+        let last = i + 1 == parts.len();
+        if md.file_type().is_symlink() || (last && !md.is_file()) || (!last && !md.is_dir()) {
+            return false;
+        }
+    }
+    true
+}
+
+struct Spool {
+    dir: tempfile::TempDir,
+    files: HashMap<String, PathBuf>,
+    too_large: HashSet<String>,
+    truncated: bool,
+}
+
+/// Counts the bytes read through it and fails past a limit.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, "archive larger than max_archive_bytes"));
+        }
+        let n = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let got = self.inner.read(&mut buf[..n])?;
+        self.left -= got as u64;
+        Ok(got)
+    }
+}
+
+/// Where an entry would sit in the capture layout, if the archive's root is the top level
+/// (`top`) or its first folder (`nested`).
+fn layout_names(path: &str) -> (Option<String>, Option<String>) {
+    let known = |rel: &str| rel == "events.jsonl" || rel == "meta.json" || crate::capture::parse::is_safe_image_path(rel);
+    let top = known(path).then(|| path.to_string());
+    let nested = path.split_once('/').map(|(_, rest)| rest).filter(|r| known(r)).map(str::to_string);
+    (top, nested)
+}
+
+/// Streams a tar: entries the layout can name are spooled (each to a file named by its index,
+/// never by its name), the rest skipped unread.
+fn spool_tar(reader: impl Read, limits: &ReadLimits) -> std::io::Result<Spool> {
+    let dir = tempfile::Builder::new().prefix("veil-spool-").tempdir()?;
+    let mut ar = tar::Archive::new(Capped { inner: reader, left: limits.max_archive_bytes });
+    // Normalised entry path -> spooled file; entries over the limit.
+    let mut raw: HashMap<String, PathBuf> = HashMap::new();
+    let mut big: HashSet<String> = HashSet::new();
+    let mut truncated = false;
+    let entries = ar.entries()?;
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                truncated = true;
+                break;
+            }
+            Err(e) => return Err(e),
+        };
+        if !entry.header().entry_type().is_file() {
+            continue; // links, directories, devices: never followed, never read
+        }
+        let Ok(p) = entry.path() else { continue };
+        let mut parts = Vec::new();
+        for c in p.components() {
+            match c {
+                Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+                Component::CurDir => {}
+                _ => {
+                    parts.clear();
+                    break; // absolute or `..`: not part of the layout
+                }
+            }
+        }
+        let path = parts.join("/");
+        let (top, nested) = layout_names(&path);
+        if top.is_none() && nested.is_none() {
+            continue; // skipped unread
+        }
+        if entry.size() > limits.max_entry_bytes {
+            big.insert(path);
             continue;
         }
-        let path = entry.path()?.to_string_lossy().replace('\\', "/");
-        let path = path.trim_start_matches("./").to_string();
-        let mut buf = Vec::with_capacity(entry.size() as usize);
-        entry.read_to_end(&mut buf)?;
-        raw.push((path, buf));
+        let file = dir.path().join(raw.len().to_string());
+        let mut out = File::create(&file)?;
+        match std::io::copy(&mut (&mut entry).take(limits.max_entry_bytes + 1), &mut out) {
+            Ok(n) if n > limits.max_entry_bytes => {
+                big.insert(path);
+                continue;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::FileTooLarge => {
+                truncated = true;
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+        raw.insert(path, file);
     }
     // The archive's root is where events.jsonl lies: the top level, or one folder down.
     let prefix = raw
-        .iter()
-        .map(|(p, _)| p.as_str())
+        .keys()
+        .chain(big.iter())
         .filter(|p| p.ends_with("events.jsonl") && p.matches('/').count() <= 1)
         .min_by_key(|p| p.len())
         .map(|p| p.trim_end_matches("events.jsonl").to_string())
         .unwrap_or_default();
-    Ok(raw
-        .into_iter()
-        .filter_map(|(p, b)| {
-            let rel = p.strip_prefix(&prefix)?.to_string();
-            let keep = rel == "events.jsonl" || rel == "meta.json" || rel.starts_with("frames/");
-            keep.then_some((rel, b))
-        })
-        .collect())
+    let under = |p: &str| p.strip_prefix(prefix.as_str()).filter(|r| layout_names(r).0.is_some()).map(str::to_string);
+    let files = raw.iter().filter_map(|(p, f)| Some((under(p)?, f.clone()))).collect();
+    let too_large = big.iter().filter_map(|p| under(p)).collect();
+    Ok(Spool { dir, files, too_large, truncated })
 }
 
 /// One line from [`read_line_bounded`].
@@ -156,8 +290,12 @@ pub enum LineRead {
     Eof,
 }
 
+/// How much of an over-long line is kept, so that what it claimed to be can still be read.
+pub const LINE_HEAD: usize = 4096;
+
 /// Reads one `\n`-terminated line into `buf` (without the newline), never holding more than
-/// `max` bytes: a longer line is skipped to its end and reported as [`LineRead::TooLong`].
+/// `max` bytes: a longer line is skipped to its end and reported as [`LineRead::TooLong`], with
+/// `buf` holding its first [`LINE_HEAD`] bytes (at most).
 pub fn read_line_bounded(r: &mut dyn BufRead, max: usize, buf: &mut Vec<u8>) -> std::io::Result<LineRead> {
     buf.clear();
     let mut too_long = false;
@@ -175,7 +313,9 @@ pub fn read_line_bounded(r: &mut dyn BufRead, max: usize, buf: &mut Vec<u8>) -> 
         if !too_long {
             if buf.len() + chunk.len() > max {
                 too_long = true;
-                buf.clear();
+                let room = LINE_HEAD.min(max).saturating_sub(buf.len());
+                buf.extend_from_slice(&chunk[..room.min(chunk.len())]);
+                buf.truncate(LINE_HEAD.min(max));
             } else {
                 buf.extend_from_slice(chunk);
             }
@@ -288,6 +428,7 @@ impl ArchiveWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Cursor;
 
     fn lines(input: &[u8], max: usize) -> Vec<(LineRead, Vec<u8>)> {
         let mut r = Cursor::new(input);
@@ -307,7 +448,7 @@ mod tests {
         let got = lines(b"ab\r\ncdefgh\nij", 4);
         assert_eq!(got[0], (LineRead::Line, b"ab".to_vec()));
         assert_eq!(got[1].0, LineRead::TooLong);
-        assert!(got[1].1.is_empty());
+        assert_eq!(got[1].1, b"cdef", "the head is kept, up to the limit");
         assert_eq!(got[2], (LineRead::Line, b"ij".to_vec()));
         assert_eq!(got.len(), 3);
     }
@@ -322,7 +463,7 @@ mod tests {
         w.finish().unwrap();
         let r = ArchiveReader::open(&tar_path).unwrap();
         assert_eq!(r.read_file("frames/1.png").unwrap(), b"x");
-        assert!(r.read_file("frames/2.png").is_none());
+        assert_eq!(r.read_file("frames/2.png"), Err(DropReason::MissingImage));
 
         // Same files one folder down.
         let mut b = tar::Builder::new(Vec::new());
@@ -333,9 +474,9 @@ mod tests {
             b.append_data(&mut h, p, d).unwrap();
         }
         let bytes = b.into_inner().unwrap();
-        let files = read_tar(Cursor::new(bytes)).unwrap();
-        assert_eq!(files.len(), 2);
-        assert_eq!(files["frames/f.png"], b"y");
+        let spool = spool_tar(Cursor::new(bytes), &ReadLimits::default()).unwrap();
+        assert_eq!(spool.files.len(), 2);
+        assert_eq!(std::fs::read(&spool.files["frames/f.png"]).unwrap(), b"y");
     }
 
     #[test]

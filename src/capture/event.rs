@@ -63,6 +63,7 @@ impl Body {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Window {
     pub app: String,
+    #[serde(default)]
     pub title: String,
     pub bounds: Rect,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -177,6 +178,7 @@ pub struct WindowRef {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Line {
+    #[serde(default)]
     pub text: String,
     pub bounds: Rect,
 }

@@ -9,6 +9,6 @@ pub mod archive;
 pub mod event;
 pub mod parse;
 
-pub use archive::{ArchiveReader, ArchiveWriter, Meta};
+pub use archive::{ArchiveReader, ArchiveWriter, Meta, ReadLimits};
 pub use event::*;
-pub use parse::{parse_line, DropReason, Parsed};
+pub use parse::{parse_line, parse_line_full, DropReason, Parsed, Protective};

@@ -1,8 +1,16 @@
 //! Fail-closed parsing of one `events.jsonl` line into a typed [`Event`].
 //!
-//! Unknown fields are removed (and counted) before typed deserialisation; unknown kinds,
-//! malformed JSON, invalid UTF-8, missing or ill-typed fields and unsafe image paths make the
-//! line a counted drop. Nothing here ever panics on input, and no error carries input bytes.
+//! Lenient only where the meaning is unambiguous: a UTF-8 BOM is stripped, `null` counts as
+//! absent (a null title is an empty one), integral floats are integers (`600.0`), enum words are
+//! case-insensitive (`"Pause"`). Unknown fields are removed (and counted) before typed
+//! deserialisation; unknown kinds, malformed JSON, invalid UTF-8, missing or ill-typed fields
+//! and unsafe image paths make the line a counted drop.
+//!
+//! A dropped line may have carried a protective meaning (a window of a password manager, the
+//! person's `pause` or `forget`). [`parse_line_full`] says which meaning a rejected line could
+//! have had ([`Protective`], from what it claims to be, even when it is not valid JSON), so the
+//! pipeline can assume the most protective one. Nothing here ever panics on input, and no
+//! error carries input bytes.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -25,6 +33,7 @@ pub enum DropReason {
     MissingImage,
     BadImage,
     ImageTooLarge,
+    TooLarge,
     OutOfScope,
     Paused,
     Forgotten,
@@ -49,6 +58,7 @@ impl DropReason {
             DropReason::MissingImage => "missing_image",
             DropReason::BadImage => "bad_image",
             DropReason::ImageTooLarge => "image_too_large",
+            DropReason::TooLarge => "too_large",
             DropReason::OutOfScope => "out_of_scope",
             DropReason::Paused => "paused",
             DropReason::Forgotten => "forgotten",
@@ -57,6 +67,80 @@ impl DropReason {
             DropReason::RedactedKeystroke => "redacted_keystroke",
             DropReason::ModelFailed => "model_failed",
             DropReason::InternalError => "internal_error",
+        }
+    }
+}
+
+/// The most protective meaning a line that could not be understood may have carried. The
+/// pipeline applies it: focus out of scope until the next valid window event; paused until the
+/// next valid `resume`; everything before it forgotten.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Protective {
+    pub leave_scope: bool,
+    pub pause: bool,
+    pub forget_all: bool,
+}
+
+impl Protective {
+    pub const NONE: Protective = Protective { leave_scope: false, pause: false, forget_all: false };
+
+    pub fn is_none(&self) -> bool {
+        *self == Protective::NONE
+    }
+
+    /// What a line claiming `kind` (and, for control lines, `action`) could have meant.
+    fn of(kind: Option<&str>, action: Option<&str>) -> Protective {
+        match (kind, action) {
+            (Some("window"), _) => Protective { leave_scope: true, ..Protective::NONE },
+            // A resume that cannot be understood resumes nothing.
+            (Some("control") | None, Some("resume")) => Protective::NONE,
+            (Some("control") | None, Some("pause")) => Protective { pause: true, ..Protective::NONE },
+            (Some("control") | None, Some("forget")) => Protective { forget_all: true, ..Protective::NONE },
+            // A control line whose action is unreadable could have been either.
+            (Some("control"), _) => Protective { pause: true, forget_all: true, ..Protective::NONE },
+            _ => Protective::NONE,
+        }
+    }
+
+    /// The protective meaning of an event that is valid but cannot be placed in the stream
+    /// (its `seq` does not increase): a pause still pauses, a forget forgets everything before
+    /// it, a window puts focus out of scope (where it really is is unknown); a resume does not
+    /// resume.
+    pub fn of_misplaced(body: &Body) -> Protective {
+        match body {
+            Body::Window(_) => Protective { leave_scope: true, ..Protective::NONE },
+            Body::Control(c) => match c.action {
+                super::event::ControlAction::Pause => Protective { pause: true, ..Protective::NONE },
+                super::event::ControlAction::Forget => Protective { forget_all: true, ..Protective::NONE },
+                super::event::ControlAction::Resume => Protective::NONE,
+            },
+            _ => Protective::NONE,
+        }
+    }
+
+    /// Sniffs a line that is not valid JSON (or not UTF-8, or too long: `bytes` is then its
+    /// head) for the kind and action it claims, case-insensitively.
+    pub fn sniff(bytes: &[u8]) -> Protective {
+        let text = String::from_utf8_lossy(bytes).to_ascii_lowercase();
+        let value_of = |key: &str| -> Option<String> {
+            let at = text.find(&format!("\"{key}\""))? + key.len() + 2;
+            let rest = text[at..].trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
+            Some(rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect())
+        };
+        let kind = value_of("kind");
+        let action = value_of("action").or_else(|| {
+            // A control line cut short before its action: the words still tell.
+            ["forget", "pause"].iter().find(|w| text.contains(&format!("\"{w}"))).map(|w| w.to_string())
+        });
+        match kind.as_deref() {
+            Some("window") | Some("control") => Protective::of(kind.as_deref(), action.as_deref()),
+            Some(_) => Protective::NONE,
+            // No readable kind: only the words of a control line can still be recognised.
+            None => match action.as_deref() {
+                Some("pause" | "forget") => Protective::of(None, action.as_deref()),
+                _ if text.contains("\"window\"") => Protective { leave_scope: true, ..Protective::NONE },
+                _ => Protective::NONE,
+            },
         }
     }
 }
@@ -105,13 +189,25 @@ fn retain_in_array(v: Option<&mut Value>, allowed: &[&str], nested: impl Fn(&mut
 
 /// Parses one line (without its newline).
 pub fn parse_line(bytes: &[u8]) -> Result<Parsed, DropReason> {
-    let text = std::str::from_utf8(bytes).map_err(|_| DropReason::InvalidUtf8)?;
-    let value: Value = serde_json::from_str(text).map_err(|_| DropReason::BadJson)?;
-    let Value::Object(mut obj) = value else { return Err(DropReason::NotAnObject) };
-    let kind = match obj.get("kind") {
-        Some(Value::String(k)) => k.clone(),
-        Some(_) | None => return Err(DropReason::BadField),
-    };
+    parse_line_full(bytes).map_err(|(reason, _)| reason)
+}
+
+/// Parses one line; a rejected line comes with the most protective meaning it could have had.
+pub fn parse_line_full(bytes: &[u8]) -> Result<Parsed, (DropReason, Protective)> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let sniffed = |r: DropReason| (r, Protective::sniff(bytes));
+    let text = std::str::from_utf8(bytes).map_err(|_| sniffed(DropReason::InvalidUtf8))?;
+    let value: Value = serde_json::from_str(text).map_err(|_| sniffed(DropReason::BadJson))?;
+    let Value::Object(mut obj) = value else { return Err(sniffed(DropReason::NotAnObject)) };
+    normalise(&mut obj);
+    let kind = obj.get("kind").and_then(Value::as_str).map(str::to_owned);
+    let action = obj.get("action").and_then(Value::as_str).map(str::to_owned);
+    let meaning = Protective::of(kind.as_deref(), action.as_deref());
+    parse_object(obj, kind).map_err(|r| (r, meaning))
+}
+
+fn parse_object(mut obj: Map<String, Value>, kind: Option<String>) -> Result<Parsed, DropReason> {
+    let Some(kind) = kind else { return Err(DropReason::BadField) };
     let Some(fields) = allowed_fields(&kind) else { return Err(DropReason::UnknownKind) };
     let mut unknown = 0;
     let before = obj.len();
@@ -145,6 +241,41 @@ pub fn parse_line(bytes: &[u8]) -> Result<Parsed, DropReason> {
         }
     }
     Ok(Parsed { event, unknown_fields: unknown })
+}
+
+/// Enum-valued fields, whose words are matched case-insensitively.
+const ENUM_FIELDS: &[&str] = &["kind", "action", "source", "button"];
+/// Integer fields that may arrive as integral floats.
+const INTEGER_FIELDS: &[&str] = &["seq", "ts", "span_ms"];
+
+/// The unambiguous leniencies: `null` is absent (at any depth), enum words lowercase, integral
+/// floats integers. Anything still wrong stays wrong and fails typed deserialisation.
+fn normalise(obj: &mut Map<String, Value>) {
+    obj.retain(|_, v| !v.is_null());
+    for (k, v) in obj.iter_mut() {
+        match v {
+            Value::String(s) if ENUM_FIELDS.contains(&k.as_str()) => *s = s.trim().to_ascii_lowercase(),
+            Value::Number(n) if INTEGER_FIELDS.contains(&k.as_str()) => {
+                if let Some(f) = n.as_f64().filter(|f| n.as_u64().is_none() && f.fract() == 0.0 && *f >= 0.0 && *f < 9.007_199_254_740_992e15) {
+                    *v = Value::from(f as u64);
+                }
+            }
+            Value::Array(items) if k == "mods" => {
+                for m in items.iter_mut() {
+                    if let Value::String(s) = m {
+                        *s = s.trim().to_ascii_lowercase();
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| {
+                if let Value::Object(o) = i {
+                    normalise(o)
+                }
+            }),
+            Value::Object(o) => normalise(o),
+            _ => {}
+        }
+    }
 }
 
 /// Image paths must stay inside `frames/`: relative, no `..`, no backslashes, no empty parts,
@@ -224,6 +355,27 @@ mod tests {
         #[test]
         fn never_panics_on_jsonish_text(s in r#"\{("[a-z_]{1,6}":("[^"]{0,8}"|-?[0-9]{1,20}|\[[0-9.,-]{0,20}\]|null|true|\{\}),?){0,8}\}"#) {
             let _ = parse_line(s.as_bytes());
+        }
+
+        /// Lines shaped like events, with fuzzed values: what parses round-trips with no
+        /// unknown field; what does not is a drop with a protective meaning, never a panic.
+        #[test]
+        fn event_shaped_lines_round_trip(kind in "(window|key|text|mouse|control|screenshot|Window|CONTROL)", action in "(pause|resume|forget|Pause|click|x)", n in proptest::prelude::any::<i64>(), f in proptest::prelude::any::<f64>(), s in "\\PC{0,12}") {
+            let line = serde_json::json!({"seq": n, "ts": f, "kind": kind, "action": action, "span_ms": n, "app": s, "title": s, "bounds": [f, 0, 10, 10],
+                "key": s, "text": s, "source": "clipboard", "x": f, "y": n, "image": format!("frames/{s}.png")}).to_string();
+            match parse_line_full(line.as_bytes()) {
+                Ok(p) => {
+                    let out = serde_json::to_string(&p.event).unwrap();
+                    let again = parse_line(out.as_bytes()).unwrap();
+                    proptest::prop_assert_eq!(again.event, p.event);
+                    proptest::prop_assert_eq!(again.unknown_fields, 0);
+                }
+                Err((_, meaning)) => {
+                    if kind.eq_ignore_ascii_case("control") && !action.eq_ignore_ascii_case("resume") {
+                        proptest::prop_assert!(meaning.pause || meaning.forget_all, "a bad control line lost its meaning");
+                    }
+                }
+            }
         }
     }
 }

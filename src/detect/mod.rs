@@ -12,6 +12,7 @@ pub mod faces;
 pub mod image;
 pub mod ner;
 pub mod normalize;
+pub mod pieces;
 pub mod repeats;
 pub mod rules;
 pub mod text_regions;

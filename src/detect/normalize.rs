@@ -300,6 +300,13 @@ fn glued_label(t: &str, i: usize, edits: &mut Vec<Edit>) {
     if i > 0 && !(b[i - 1].is_ascii_whitespace() || matches!(b[i - 1], b'|' | b'>' | b',' | b';' | b'(' | b'[' | b'{' | b'"' | b'\'' | b'*')) {
         return;
     }
+    // A word after an operator or a command-line flag is a value (`password: cc4ixZ`,
+    // `-p DL4dHp`): splitting it would cut the value the credential rules read.
+    let before = t[..i].trim_end();
+    let last_token = before.rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
+    if before.ends_with([':', '=', '\u{ff1a}']) || (last_token.starts_with('-') && before.len() < i) {
+        return;
+    }
     let head = b[i..].iter().take_while(|c| c.is_ascii_alphabetic() || **c == b'-').count();
     if head < 2 {
         return;
@@ -307,6 +314,11 @@ fn glued_label(t: &str, i: usize, edits: &mut Vec<Edit>) {
     let end = i + head;
     let next = b.get(end).copied();
     let word = &t[i..end];
+    // What follows the letters up to the next space: a glued value is a number or a code in
+    // capitals (`536-22-1234`, `+1 415`, `DE89…`, `QQ123456C`), never lower-case letters (a
+    // token such as `cc4ixZGN` is one word, not a label and a value).
+    let tail_end = b[end..].iter().position(u8::is_ascii_whitespace).map_or(b.len(), |p| end + p);
+    let tail_is_value = !b[end..tail_end].iter().any(u8::is_ascii_lowercase);
     let is_label = |w: &str| {
         let mut buf = [0u8; 12];
         if w.len() > buf.len() {
@@ -317,7 +329,7 @@ fn glued_label(t: &str, i: usize, edits: &mut Vec<Edit>) {
         std::str::from_utf8(&buf[..w.len()]).is_ok_and(|l| LABELS.binary_search(&l).is_ok())
     };
     // Label then digits / `+` / `(`: `SSN536-22-1234`, `Phone+1 415…`, `Tel(212)…`.
-    if matches!(next, Some(b'0'..=b'9' | b'+' | b'(')) && is_label(word) && !word.contains('-') {
+    if matches!(next, Some(b'0'..=b'9' | b'+' | b'(')) && tail_is_value && is_label(word) && !word.contains('-') {
         edits.push(Edit { start: end, end, with: Cow::Borrowed(" ") });
         return;
     }
@@ -326,9 +338,10 @@ fn glued_label(t: &str, i: usize, edits: &mut Vec<Edit>) {
     let bytes = word.as_bytes();
     for k in 2..bytes.len().min(13) {
         let (a, c) = (bytes[k - 1], bytes[k]);
-        let switch = a.is_ascii_lowercase() && c.is_ascii_uppercase();
+        // (Letters only: `ExpTok9` is a token, `CardNumber` a label and a word.)
+        let switch = a.is_ascii_lowercase() && c.is_ascii_uppercase() && !next.is_some_and(|n| n.is_ascii_alphanumeric());
         // Two letters after the label: a country code (`IBANDE89`, `VATDE136…`, `NINOQQ12…`).
-        let caps_then_value = bytes[..k].iter().all(u8::is_ascii_uppercase) && bytes.len() - k == 2 && next.is_some_and(|n| n.is_ascii_digit());
+        let caps_then_value = bytes[..k].iter().all(u8::is_ascii_uppercase) && bytes.len() - k == 2 && next.is_some_and(|n| n.is_ascii_digit()) && tail_is_value;
         if (switch || caps_then_value) && is_label(&word[..k]) {
             edits.push(Edit { start: i + k, end: i + k, with: Cow::Borrowed(" ") });
             return;
@@ -424,6 +437,16 @@ mod tests {
         for t in ["Cardinal 4", "iPhone15", "emailjane@example.com", "AKIAIOSFODNN7EXAMPLE", "ghp_PhoneX1", "Named"] {
             assert!(Shadow::new(t).is_identity(), "{t:?}");
         }
+    }
+
+    #[test]
+    fn values_are_not_split_as_glued_labels() {
+        // Tokens that start like a label: after an operator or a flag, or with lower-case
+        // letters after the digits, they are one value (a split cut passwords short).
+        for t in ["password: cc4ixZGNZLN6", "password: DL4dHp3Td59T", "pw= IPAB12cd", "sshpass -p CC4XZ9QW ssh", "x cc4ixZGN", "DL4dHp3Td", "mail ExpTok9 now", "NameMrs9"] {
+            assert!(Shadow::new(t).is_identity(), "{t:?}");
+        }
+        assert_eq!(shadow("SSN536-22-1234 and NINOQQ123456C"), "SSN 536-22-1234 and NINO QQ123456C");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::capture::archive::{read_line_bounded, LineRead};
-use crate::capture::{parse_line, ArchiveReader, ArchiveWriter, DropReason};
+use crate::capture::{parse_line_full, ArchiveReader, ArchiveWriter, DropReason, Parsed, Protective, ReadLimits};
 use crate::error::{Error, Result};
 use crate::report::Report;
 
@@ -28,7 +28,8 @@ impl Engine {
                 return Err(Error::OutputIo { path: output.to_owned(), source: std::io::Error::other("output would be inside the input") });
             }
         }
-        let reader = ArchiveReader::open(input)?;
+        let l = &self.policy.file.limits;
+        let reader = ArchiveReader::open_with(input, ReadLimits { max_entry_bytes: l.max_entry_bytes, max_archive_bytes: l.max_archive_bytes })?;
         let records = read_records(&reader, self.policy.file.limits.max_line_bytes)?;
         opts.start(records.len() as u64);
         let read_ms = ms(t0);
@@ -45,6 +46,7 @@ impl Engine {
         writer.write_file("events.jsonl", &jsonl)?;
         let mut meta = reader.meta().unwrap_or_default();
         meta.format = Some("capture/1".into());
+        meta.client = meta.client.and_then(|c| self.sanitise_client(&c));
         writer.write_file("meta.json", &serde_json::to_vec_pretty(&meta).expect("meta serialises"))?;
         report.timings.read_parse_ms = read_ms;
         report.timings.write_ms = ms(t);
@@ -58,7 +60,7 @@ impl Engine {
 
 /// Reads and parses every line of `events.jsonl` (parsing in parallel).
 pub fn read_records(reader: &ArchiveReader, max_line: usize) -> Result<Vec<Record>> {
-    let mut raw: Vec<(usize, Result<Vec<u8>, DropReason>)> = Vec::new();
+    let mut raw: Vec<(usize, Result<Vec<u8>, (DropReason, Protective)>)> = Vec::new();
     let mut r = reader.events()?;
     let mut buf = Vec::new();
     let mut line = 0;
@@ -67,16 +69,16 @@ pub fn read_records(reader: &ArchiveReader, max_line: usize) -> Result<Vec<Recor
         line += 1;
         match status {
             LineRead::Eof => break,
-            LineRead::TooLong => raw.push((line, Err(DropReason::LineTooLong))),
+            LineRead::TooLong => raw.push((line, Err((DropReason::LineTooLong, Protective::sniff(&buf))))),
             LineRead::Line if buf.iter().all(u8::is_ascii_whitespace) => {}
             LineRead::Line => raw.push((line, Ok(std::mem::take(&mut buf)))),
         }
     }
     Ok(raw
         .into_par_iter()
-        .map(|(line, r)| match r.and_then(|b| crate::guard::catch(|| parse_line(&b)).unwrap_or(Err(DropReason::InternalError))) {
+        .map(|(line, r)| match r.and_then(|b| parse_guarded(&b)) {
             Ok(parsed) => Record::Event { line, parsed },
-            Err(reason) => Record::Bad { line, reason },
+            Err((reason, protect)) => Record::Bad { line, reason, protect },
         })
         .collect())
 }
@@ -88,9 +90,19 @@ struct ArchiveFrames<'a> {
 
 impl FrameIo for ArchiveFrames<'_> {
     fn read(&self, path: &str) -> Option<Vec<u8>> {
+        self.reader.read_file(path).ok()
+    }
+    fn read_checked(&self, path: &str) -> std::result::Result<Vec<u8>, DropReason> {
         self.reader.read_file(path)
     }
     fn write(&self, path: &str, bytes: Vec<u8>) -> Result<()> {
         self.writer.lock().expect("no panics while held").write_file(path, &bytes)
     }
+}
+
+/// [`parse_line_full`] under the panic guard: a parser bug drops the line, and (its meaning
+/// unknown) it is taken as the most protective line there is.
+pub(crate) fn parse_guarded(bytes: &[u8]) -> Result<Parsed, (DropReason, Protective)> {
+    crate::guard::catch(|| parse_line_full(bytes))
+        .unwrap_or(Err((DropReason::InternalError, Protective { leave_scope: true, pause: true, forget_all: true })))
 }

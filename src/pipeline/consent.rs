@@ -2,30 +2,43 @@
 //! and scope (apps and windows out of scope). They decide which events exist at all; nothing
 //! here looks at content.
 
-use crate::capture::{Body, DropReason};
+use crate::capture::{Body, ControlAction, DropReason, Protective};
 
 use super::{Engine, Slot, StreamState};
 
 impl Engine {
-    /// Sequence order and the person's own pause/resume/forget.
+    /// Sequence order and the person's own pause/resume/forget. A line that could not be
+    /// understood, or an event that cannot be placed (its `seq` does not increase), still
+    /// carries the most protective meaning it could have had ([`Protective`]): a pause pauses
+    /// until a valid `resume`, a forget forgets everything before it.
     pub(super) fn consent_pass(&self, slots: &mut [Slot], state: &mut StreamState) {
         let StreamState { last_seq, paused, .. } = state;
+        // (position, capture time of the forget, span): `None` span forgets all before it.
         let mut forgets: Vec<(usize, u64, Option<u64>)> = Vec::new();
         for (i, slot) in slots.iter_mut().enumerate() {
-            let Some(ev) = &slot.event else { continue };
-            if last_seq.is_some_and(|l| ev.seq <= l) {
-                slot.drop(DropReason::SeqNotIncreasing);
-                continue;
+            if let Some(ev) = &slot.event {
+                if last_seq.is_some_and(|l| ev.seq <= l) {
+                    slot.protect = Protective::of_misplaced(&ev.body);
+                    slot.drop(DropReason::SeqNotIncreasing);
+                } else {
+                    *last_seq = Some(ev.seq);
+                    match &ev.body {
+                        Body::Control(c) => match c.action {
+                            ControlAction::Pause => *paused = true,
+                            ControlAction::Resume => *paused = false,
+                            ControlAction::Forget => forgets.push((i, ev.ts, c.span_ms)),
+                        },
+                        _ if *paused => slot.drop(DropReason::Paused),
+                        _ => {}
+                    }
+                    continue;
+                }
             }
-            *last_seq = Some(ev.seq);
-            match &ev.body {
-                Body::Control(c) => match c.action {
-                    crate::capture::ControlAction::Pause => *paused = true,
-                    crate::capture::ControlAction::Resume => *paused = false,
-                    crate::capture::ControlAction::Forget => forgets.push((i, ev.ts, c.span_ms)),
-                },
-                _ if *paused => slot.drop(DropReason::Paused),
-                _ => {}
+            if slot.protect.pause {
+                *paused = true;
+            }
+            if slot.protect.forget_all {
+                forgets.push((i, 0, None));
             }
         }
         for (at, ts, span) in forgets {
@@ -50,11 +63,22 @@ impl Engine {
         let mut focus_in = state.focus_in_scope.unwrap_or_else(|| scope.app_in_scope(None));
         let mut focus_app = std::mem::take(&mut state.focus_app);
         for slot in slots.iter_mut() {
-            let Some(ev) = &slot.event else { continue };
+            let Some(ev) = &slot.event else {
+                // A window line that could not be understood may have named a password
+                // manager: out of scope until the next valid window event.
+                if slot.protect.leave_scope {
+                    focus_in = false;
+                    focus_app.clear();
+                }
+                continue;
+            };
             let keep = match &ev.body {
                 Body::Window(w) => {
                     focus_in = scope.window_in_scope(Some(&w.app), &w.title, w.url.as_deref());
                     focus_app = w.app.clone();
+                    if !focus_in {
+                        state.denied.insert(&w.app, &w.title);
+                    }
                     focus_in
                 }
                 Body::Key(k) => focus_in && k.target.as_ref().and_then(|t| t.app.as_deref()).is_none_or(|a| scope.app_in_scope(Some(a))),
@@ -71,5 +95,42 @@ impl Engine {
         }
         state.focus_in_scope = Some(focus_in);
         state.focus_app = focus_app;
+    }
+}
+
+/// Windows the stream has seen out of scope (by app, title or URL), as keyed 128-bit hashes of
+/// their app and title, never the strings: a frame's window list carries no URL, so a banking
+/// page denied by its URL is recognised on a later frame by its app and title. Bounded: the
+/// oldest half is forgotten when full.
+#[derive(Debug, Clone, Default)]
+pub struct DeniedWindows {
+    keys: (std::hash::RandomState, std::hash::RandomState),
+    seen: std::collections::HashSet<u128>,
+    order: std::collections::VecDeque<u128>,
+}
+
+impl DeniedWindows {
+    const CAP: usize = 4096;
+
+    fn key(&self, app: &str, title: &str) -> u128 {
+        use std::hash::BuildHasher;
+        let item = (app.to_lowercase(), title);
+        ((self.keys.0.hash_one(&item) as u128) << 64) | self.keys.1.hash_one(&item) as u128
+    }
+
+    pub fn insert(&mut self, app: &str, title: &str) {
+        let k = self.key(app, title);
+        if self.seen.insert(k) {
+            self.order.push_back(k);
+            if self.order.len() > Self::CAP {
+                for old in self.order.drain(..Self::CAP / 2) {
+                    self.seen.remove(&old);
+                }
+            }
+        }
+    }
+
+    pub fn contains(&self, app: &str, title: &str) -> bool {
+        !self.seen.is_empty() && !title.is_empty() && self.seen.contains(&self.key(app, title))
     }
 }

@@ -10,7 +10,9 @@
 
 mod archive;
 mod consent;
+mod host;
 mod keys_pass;
+pub mod names;
 mod ner_pass;
 mod repeats_pass;
 mod session;
@@ -20,7 +22,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::capture::{Body, DropReason, Event, Parsed};
+use crate::capture::{Body, DropReason, Event, Parsed, Protective};
 use crate::detect::faces::FaceDetector;
 use crate::detect::ner::NerDetector;
 use crate::detect::rules::{RuleConfig, RuleSet};
@@ -33,9 +35,13 @@ use crate::operators::{self, Pseudonymizer};
 use crate::policy::Policy;
 use crate::report::{EventReport, FindingReport, Report};
 use crate::runtime::{self, ModelError};
-use crate::screenshot::FrameError;
+use crate::report::BoxReport;
+use crate::screenshot::FrameFocus;
 
 pub use archive::read_records;
+pub(crate) use consent::DeniedWindows;
+pub use keys_pass::KeyState;
+pub use host::{LineSession, MemFrames, ReleasedLine, ReleasedLines};
 pub(crate) use ner_pass::{wants_ner, NerCache, NerMemo};
 pub use session::{Released, Session, StreamState};
 
@@ -43,13 +49,19 @@ pub use session::{Released, Session, StreamState};
 #[derive(Debug, Clone)]
 pub enum Record {
     Event { line: usize, parsed: Parsed },
-    Bad { line: usize, reason: DropReason },
+    /// A line that could not be understood, with the most protective meaning it could have
+    /// carried (applied by the consent and scope passes).
+    Bad { line: usize, reason: DropReason, protect: Protective },
 }
 
 /// Where frames come from and where redacted ones go.
 pub trait FrameIo: Sync {
     /// The bytes of a frame, by its (validated) path; `None` when missing.
     fn read(&self, path: &str) -> Option<Vec<u8>>;
+    /// The bytes of a frame, or why there are none (`missing_image`, `too_large`).
+    fn read_checked(&self, path: &str) -> std::result::Result<Vec<u8>, DropReason> {
+        self.read(path).ok_or(DropReason::MissingImage)
+    }
     /// Stores a redacted frame.
     fn write(&self, path: &str, bytes: Vec<u8>) -> Result<()>;
 }
@@ -82,12 +94,18 @@ pub struct Redacted {
 }
 
 pub(crate) struct Slot {
-    event: Option<Event>,
-    report: EventReport,
+    pub(crate) event: Option<Event>,
+    pub(crate) report: EventReport,
     /// Was the focused window in scope when this event came?
     focus_in_scope: bool,
     /// App of the focused window (to group keys that name no target).
     focus_app: String,
+    /// For a line dropped as not understood (or misplaced): what it may have meant.
+    protect: Protective,
+    /// The painted frame of a screenshot whose writing waits until the event is released.
+    pub(crate) frame: Option<Vec<u8>>,
+    /// A text event's field (value key, element id before hashing), for [`Engine::finalize`].
+    pub(crate) field: Option<(String, Option<String>)>,
 }
 
 impl Slot {
@@ -104,10 +122,11 @@ impl Engine {
         let rules = RuleSet::builtin_except(&cfg, &policy.file.detect.disabled_rules).map_err(|e| Error::Policy(format!("[detect] {e}")))?;
         let (pseudo, key_source) = match policy.file.pseudonym.key_env.as_deref().map(|v| (v, std::env::var_os(v))) {
             Some((name, Some(val))) => {
-                if val.is_empty() {
-                    return Err(Error::PseudonymKey(format!("environment variable {name} is set but empty; set a key or unset it")));
+                if SYSTEM_VARS.contains(&name.to_ascii_uppercase().as_str()) {
+                    return Err(Error::PseudonymKey(format!("[pseudonym] key_env names {name}, a system variable, not a secret; name a variable that holds a random key")));
                 }
-                (Pseudonymizer::new(val.as_encoded_bytes().to_vec()), "env")
+                let p = Pseudonymizer::checked(val.as_encoded_bytes()).map_err(|why| Error::PseudonymKey(format!("environment variable {name}: {why}")))?;
+                (p, "env")
             }
             _ => (Pseudonymizer::ephemeral(), "ephemeral"),
         };
@@ -139,6 +158,15 @@ impl Engine {
         self.ner.is_some()
     }
 
+    /// Forgets the NER findings remembered for texts seen before, so what follows is
+    /// redacted as by a freshly made engine. The memo only saves work in principle, but the
+    /// model's scores for a text can shift with the other texts of the batch it ran in, so a
+    /// long-lived engine can label a repeated text as an earlier batch did; a worker redacting
+    /// many archives calls this between them to give each the output `veil redact` gives it.
+    pub fn clear_memo(&self) {
+        self.ner_memo.clear();
+    }
+
     /// Resolved (disjoint, sorted) findings of every detector in `text`. Fails only when the
     /// NER model fails to run, or on an internal error (then nothing about the text is known:
     /// drop it). Never panics.
@@ -160,7 +188,7 @@ impl Engine {
     }
 
     /// `ner`: findings computed ahead (texts missing from it are run now); `None`: rules only.
-    fn detect_with(&self, text: &str, ner: Option<&NerCache>) -> Result<Vec<Finding>, ModelError> {
+    pub(crate) fn detect_with(&self, text: &str, ner: Option<&NerCache>) -> Result<Vec<Finding>, ModelError> {
         let mut v = match ner.and_then(|c| c.rules.get(text)) {
             Some(found) => found.to_vec(),
             None => self.rule_findings(text),
@@ -203,6 +231,19 @@ impl Engine {
         Ok(Redacted { text, findings })
     }
 
+    /// Adds findings of one field to an event's report.
+    pub(crate) fn report_findings(&self, found: &[Finding], field: &str, out: &mut Vec<FindingReport>) {
+        out.extend(found.iter().map(|f| FindingReport {
+            entity: f.entity,
+            detector: f.detector,
+            field: field.to_string(),
+            start: f.start,
+            end: f.end,
+            action: self.policy.action(f.entity).name(),
+            keys: None,
+        }));
+    }
+
     /// Redacts one field in place; returns the byte spans (in the original) of what was found
     /// and not kept. `cache`: as in `detect_with` (`None`: rules only, for secure nodes).
     pub(crate) fn redact_field(&self, text: &mut String, field: &str, out: &mut Vec<FindingReport>, cache: Option<&NerCache>) -> Result<Vec<(usize, usize)>, ModelError> {
@@ -210,24 +251,16 @@ impl Engine {
         if r.findings.is_empty() {
             return Ok(Vec::new());
         }
-        for f in &r.findings {
-            out.push(FindingReport {
-                entity: f.entity,
-                detector: f.detector,
-                field: field.to_string(),
-                start: f.start,
-                end: f.end,
-                action: self.policy.action(f.entity).name(),
-                keys: None,
-            });
-        }
+        self.report_findings(&r.findings, field, out);
         *text = r.text;
         // What the policy keeps is not painted either.
         Ok(r.findings.iter().filter(|f| !matches!(self.policy.action(f.entity), operators::Action::Keep)).map(|f| (f.start, f.end)).collect())
     }
 
-    /// One event's fields and frame: detected, replaced, painted. `Err` only for output IO.
-    fn redact_slot(&self, slot: &mut Slot, frames: &dyn FrameIo, cache: &NerCache, frame_time: &Mutex<(f64, f64, f64)>) -> Result<()> {
+    /// One event's fields and frame: detected, replaced, painted. The frame is written now, or
+    /// with `defer` kept in the slot to be written when the event leaves. `Err` only for output
+    /// IO.
+    fn redact_slot(&self, slot: &mut Slot, io: &ChunkIo, cache: &NerCache, frame_time: &Mutex<(f64, f64, f64)>) -> Result<()> {
         let cache = Some(cache);
         let Some(ev) = slot.event.as_mut() else { return Ok(()) };
         let findings = &mut slot.report.findings;
@@ -242,24 +275,43 @@ impl Engine {
             slot.drop(DropReason::ModelFailed);
             return Ok(());
         }
+        let mut frame = None;
         if let Body::Screenshot(s) = &mut ev.body {
             let tf = Instant::now();
-            let painted = self.redact_screenshot(s, slot.focus_in_scope, findings, frames, cache);
+            let focus = FrameFocus { in_scope: slot.focus_in_scope, denied: io.denied, secure: &io.keys.tracker, values: &io.keys.values };
+            let painted = self.redact_screenshot(ev.seq, s, &focus, findings, io.frames, cache);
             if let Ok(mut t) = frame_time.lock() {
                 t.0 += ms(tf);
-                if let Ok(st) = &painted {
-                    t.1 += st.faces_ms;
-                    t.2 += st.text_ms;
+                if let Ok(out) = &painted {
+                    t.1 += out.stats.faces_ms;
+                    t.2 += out.stats.text_ms;
                 }
             }
             match painted {
-                Ok(st) => {
-                    slot.report.painted_boxes = st.boxes;
+                Ok(out) => {
+                    let st = out.stats;
+                    slot.report.painted_boxes = st.boxes.len();
+                    slot.report.boxes = st.boxes.iter().map(BoxReport::from).collect();
                     slot.report.faces = st.faces;
                     slot.report.text_regions = st.text_regions;
+                    frame = Some(out.bytes);
                 }
-                Err(FrameError::Drop(r)) => slot.drop(r),
-                Err(FrameError::Io(e)) => return Err(e),
+                Err(r) => {
+                    slot.drop(r);
+                    return Ok(());
+                }
+            }
+        }
+        // Ids and roles last: the passes above match node ids to key and text events.
+        if self.sanitise_names(ev, &mut slot.report.findings, cache).is_err() {
+            slot.drop(DropReason::ModelFailed);
+            return Ok(());
+        }
+        if let (Some(bytes), Body::Screenshot(s)) = (frame, &ev.body) {
+            if io.defer {
+                slot.frame = Some(bytes);
+            } else {
+                io.frames.write(&s.image, bytes)?;
             }
         }
         Ok(())
@@ -280,6 +332,32 @@ impl Engine {
         progress: &(dyn Fn(u64) + Sync),
         state: &mut StreamState,
     ) -> Result<(Vec<Event>, Report)> {
+        let (slots, mut report) = self.run_chunk(records, frames, progress, state, false)?;
+        let mut out = Vec::with_capacity(slots.len());
+        for mut slot in slots {
+            report.totals.keys_rewritten += self.finalize(&mut slot.event, &mut slot.report, slot.field.as_ref(), &mut state.keys) as usize;
+            if let Some(ev) = slot.event {
+                out.push(ev);
+            }
+            report.add(slot.report);
+        }
+        report.count_output(&out);
+        Ok((out, report))
+    }
+
+    /// The passes over one chunk; the slots come back with their events redacted but not yet
+    /// [finalized](Engine::finalize) (key rewrites, late knowledge about text events), and the
+    /// report holds the chunk's timings only (each slot carries its own event report). With
+    /// `defer`, painted frames stay in their slots instead of being written (a session writes
+    /// them when the event is released).
+    pub(crate) fn run_chunk(
+        &self,
+        records: Vec<Record>,
+        frames: &dyn FrameIo,
+        progress: &(dyn Fn(u64) + Sync),
+        state: &mut StreamState,
+        defer: bool,
+    ) -> Result<(Vec<Slot>, Report)> {
         let mut report = Report::new(self.key_source);
         let mut slots: Vec<Slot> = records
             .into_iter()
@@ -295,12 +373,18 @@ impl Engine {
                     event: Some(parsed.event),
                     focus_in_scope: true,
                     focus_app: String::new(),
+                    protect: Protective::NONE,
+                    frame: None,
+                    field: None,
                 },
-                Record::Bad { line, reason } => Slot {
+                Record::Bad { line, reason, protect } => Slot {
                     event: None,
                     report: EventReport { line, dropped: Some(reason), ..Default::default() },
                     focus_in_scope: false,
                     focus_app: String::new(),
+                    protect,
+                    frame: None,
+                    field: None,
                 },
             })
             .collect();
@@ -320,16 +404,12 @@ impl Engine {
         report.timings.scope_ms = ms(t);
 
         let t = Instant::now();
-        report.totals.keys_rewritten = match guard::catch(|| self.keys_pass(&mut slots)) {
-            Ok(n) => n,
-            Err(_) => {
-                // The typed text could not be checked: no key event leaves.
-                for s in slots.iter_mut().filter(|s| matches!(s.event.as_ref().map(|e| &e.body), Some(Body::Key(_)))) {
-                    s.drop(DropReason::InternalError);
-                }
-                0
+        if guard::catch(|| self.keys_pass(&mut slots, state)).is_err() {
+            // The typed text could not be checked: no key event of the chunk leaves.
+            for s in slots.iter_mut().filter(|s| matches!(s.event.as_ref().map(|e| &e.body), Some(Body::Key(_)))) {
+                s.drop(DropReason::InternalError);
             }
-        };
+        }
         report.timings.keys_ms = ms(t);
 
         let t = Instant::now();
@@ -344,9 +424,10 @@ impl Engine {
             cache.rules = rules;
         }
         let frame_time = Mutex::new((0.0f64, 0.0f64, 0.0f64));
+        let io = ChunkIo { frames, denied: &state.denied, keys: &state.keys, defer };
         slots.par_iter_mut().try_for_each(|slot| -> Result<()> {
             progress(1);
-            match guard::catch(|| self.redact_slot(slot, frames, &cache, &frame_time)) {
+            match guard::catch(|| self.redact_slot(slot, &io, &cache, &frame_time)) {
                 Ok(r) => r,
                 Err(_) => {
                     slot.drop(DropReason::InternalError);
@@ -360,19 +441,21 @@ impl Engine {
         report.timings.faces_ms = fa;
         report.timings.text_regions_ms = tr;
 
-        let mut out = Vec::with_capacity(slots.len());
-        for slot in slots {
-            if let Some(ev) = slot.event {
-                if matches!(ev.body, Body::Screenshot(_)) {
-                    report.totals.output_frames += 1;
-                }
-                out.push(ev);
-            }
-            report.add(slot.report);
-        }
-        report.totals.output_events = out.len();
-        Ok((out, report))
+        Ok((slots, report))
     }
+}
+
+/// Environment variables that are never secrets: naming one as the pseudonym key is an error.
+const SYSTEM_VARS: &[&str] = &["HOME", "PATH", "USER", "USERNAME", "LOGNAME", "SHELL", "PWD", "OLDPWD", "LANG", "LC_ALL", "TERM", "HOSTNAME", "TMPDIR", "TMP", "TEMP", "EDITOR", "DISPLAY", "MAIL", "USERPROFILE", "COMPUTERNAME", "APPDATA"];
+
+/// Where a chunk's frames come from and go, and what the stream knows of denied windows.
+struct ChunkIo<'a> {
+    frames: &'a dyn FrameIo,
+    denied: &'a DeniedWindows,
+    /// What the stream knows of typing: secure elements (their nodes are painted and
+    /// emptied), values typed into elements (pieces in their nodes go).
+    keys: &'a KeyState,
+    defer: bool,
 }
 
 pub(crate) fn ms(t: Instant) -> f64 {

@@ -22,12 +22,14 @@ impl Engine {
         for ev in slots.iter().filter_map(|s| s.event.as_ref()) {
             match &ev.body {
                 Body::Window(w) => {
-                    all.push(&w.title);
+                    all.extend([w.title.as_str(), w.app.as_str()]);
                     urls.extend(w.url.as_deref());
                 }
-                Body::Text(t) => all.push(&t.text),
+                Body::Text(t) => all.extend([Some(t.text.as_str()), t.app.as_deref()].into_iter().flatten()),
+                Body::Key(k) => all.extend(k.target.as_ref().and_then(|t| t.app.as_deref())),
                 Body::Screenshot(s) => {
-                    all.extend(s.windows.iter().flatten().map(|w| w.title.as_str()));
+                    all.extend(s.app.as_deref());
+                    all.extend(s.windows.iter().flatten().flat_map(|w| [w.title.as_str(), w.app.as_str()]));
                     for n in s.nodes.iter().flatten().filter(|n| !n.secure) {
                         all.push(&n.text);
                         all.extend(n.lines.iter().flatten().map(|l| l.text.as_str()));
@@ -92,6 +94,12 @@ impl NerMemo {
             return None;
         }
         self.map.lock().ok()?.get(&self.key(text)).cloned()
+    }
+
+    pub(crate) fn clear(&self) {
+        if let Ok(mut m) = self.map.lock() {
+            m.clear();
+        }
     }
 
     pub(crate) fn put(&self, text: &str, found: &[Finding]) {

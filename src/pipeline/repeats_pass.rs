@@ -27,18 +27,20 @@ impl RuleCache {
     }
 }
 
-/// Every text field of the batch the text pass will redact.
+/// Every text field of the batch the text pass will redact (app names included).
 fn text_fields(slots: &[Slot]) -> Vec<&str> {
     let mut all: Vec<&str> = Vec::new();
     for ev in slots.iter().filter_map(|s| s.event.as_ref()) {
         match &ev.body {
             Body::Window(w) => {
-                all.push(&w.title);
+                all.extend([w.title.as_str(), w.app.as_str()]);
                 all.extend(w.url.as_deref());
             }
-            Body::Text(t) => all.push(&t.text),
+            Body::Text(t) => all.extend([Some(t.text.as_str()), t.app.as_deref()].into_iter().flatten()),
+            Body::Key(k) => all.extend(k.target.as_ref().and_then(|t| t.app.as_deref())),
             Body::Screenshot(s) => {
-                all.extend(s.windows.iter().flatten().map(|w| w.title.as_str()));
+                all.extend(s.app.as_deref());
+                all.extend(s.windows.iter().flatten().flat_map(|w| [w.title.as_str(), w.app.as_str()]));
                 for n in s.nodes.iter().flatten() {
                     all.push(&n.text);
                     all.extend(n.lines.iter().flatten().map(|l| l.text.as_str()));

@@ -8,11 +8,19 @@
 
 use crate::capture::{Rect, WindowRef};
 
-/// A box to paint, in image pixels, with why.
+/// A box to paint, in image pixels, with why (and, for text, what was found there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PaintBox {
     pub rect: Rect,
     pub why: PaintReason,
+    /// The entity and detector behind a node or line box.
+    pub finding: Option<(crate::detect::Entity, &'static str)>,
+}
+
+impl PaintBox {
+    pub fn new(rect: Rect, why: PaintReason) -> PaintBox {
+        PaintBox { rect, why, finding: None }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

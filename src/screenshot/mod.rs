@@ -8,12 +8,12 @@
 
 pub mod localize;
 pub mod paint;
+pub mod rows;
 
 use std::time::Instant;
 
 use crate::capture::{DropReason, Screenshot};
 use crate::detect::image::ImageDetector;
-use crate::error::Error;
 use crate::pipeline::{ms, Engine, FrameIo, NerCache};
 use crate::policy::PaintMode;
 use crate::report::FindingReport;
@@ -24,27 +24,37 @@ impl Engine {
     /// Redacts a screenshot: its windows' titles and its nodes' text; then paints its frame:
     /// out-of-scope windows, nodes and line spans holding findings, secure nodes, faces, and
     /// text regions no checked UI node vouches for.
+    ///
+    /// The frame is read through `frames`; the painted one is returned, named by the engine
+    /// ([`frame_name`]) and not yet written, so that the caller writes it only if the event
+    /// leaves. `focus` is the stream's view: a frame taken while an out-of-scope window has
+    /// focus is dropped whatever its own window list says.
     pub(crate) fn redact_screenshot(
         &self,
+        seq: u64,
         s: &mut Screenshot,
-        focus_in_scope: bool,
+        focus: &FrameFocus,
         findings: &mut Vec<FindingReport>,
         frames: &dyn FrameIo,
         cache: Option<&NerCache>,
-    ) -> Result<FrameStats, FrameError> {
-        let failed = |_: ModelError| FrameError::Drop(DropReason::ModelFailed);
+    ) -> Result<FrameOut, DropReason> {
+        let failed = |_: ModelError| DropReason::ModelFailed;
         let scope = &self.policy.scope;
         let sc = &self.policy.file.screenshots;
         let mut boxes: Vec<PaintBox> = Vec::new();
         let mut stats = FrameStats::default();
         let windows = s.windows.take().unwrap_or_default();
-        if windows.is_empty() && !focus_in_scope {
-            return Err(FrameError::Drop(DropReason::OutOfScope));
+        if !focus.in_scope {
+            // The focused window is out of scope (per the stream): where it lies on this frame
+            // cannot be trusted to the frame's own list, which may omit it.
+            return Err(DropReason::OutOfScope);
         }
-        let in_scope: Vec<bool> = windows.iter().map(|w| scope.window_in_scope(Some(&w.app), &w.title, None)).collect();
+        // A window the stream saw out of scope (by its URL, say) is out of scope here too,
+        // though the frame's list carries no URL.
+        let in_scope: Vec<bool> = windows.iter().map(|w| scope.window_in_scope(Some(&w.app), &w.title, None) && !focus.denied(&w.app, &w.title)).collect();
         for (w, ok) in windows.iter().zip(&in_scope) {
             if !ok {
-                boxes.push(PaintBox { rect: w.bounds, why: PaintReason::OutOfScopeWindow });
+                boxes.push(PaintBox::new(w.bounds, PaintReason::OutOfScopeWindow));
             }
         }
         let mut kept_windows = Vec::new();
@@ -56,9 +66,11 @@ impl Engine {
         }
         let nodes = s.nodes.take().unwrap_or_default();
         if nodes.is_empty() && sc.require_nodes && self.text_regions.is_none() {
-            return Err(FrameError::Drop(DropReason::UnverifiedPixels));
+            return Err(DropReason::UnverifiedPixels);
         }
         let mut kept_nodes = Vec::with_capacity(nodes.len());
+        // Short node texts as they came (before redaction), for joins along a row.
+        let mut originals: Vec<(usize, String, crate::capture::Rect, Option<String>)> = Vec::new();
         // Boxes whose text was read and checked: they vouch for the text regions under them.
         let mut vouchers: Vec<crate::capture::Rect> = Vec::new();
         for (i, mut n) in nodes.into_iter().enumerate() {
@@ -66,21 +78,46 @@ impl Engine {
             if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
                 continue; // belongs to a blanked window: neither text nor box leaves
             }
+            // A node is secure when it says so, when its role is a password's, or when the
+            // stream has seen its element secure.
+            n.secure = n.secure || n.role.as_deref().is_some_and(crate::keys::tracker::is_password_role) || n.id.as_deref().is_some_and(|id| focus.secure.is_secure_element(id));
             // A secure node's text is emptied whatever it holds: rules only, no model run.
             let node_cache = if n.secure { None } else { cache };
-            let node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, node_cache).map_err(failed)?;
+            let picture = is_picture(&n);
+            let original = (!n.secure && n.lines.is_none()).then(|| n.text.clone());
+            let mut node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, node_cache).map_err(failed)?;
+            // Pieces of values the stream saw typed into this element (a box of a card).
+            if let Some(values) = n.id.as_ref().and_then(|id| focus.values.get(&format!("e\0{id}"))) {
+                let found = crate::detect::pieces::find(&n.text, values, 4);
+                if !found.is_empty() {
+                    node_spans.extend(found.iter().map(|f| (f.start, f.end)));
+                    self.report_findings(&found, &format!("nodes[{i}].text"), findings);
+                    n.text = crate::operators::apply(&n.text, &found, |e| self.policy.action(e), &self.pseudo);
+                }
+            }
+            if let (Some(t), true) = (original, node_spans.is_empty()) {
+                originals.push((kept_nodes.len(), t, n.bounds, n.role.clone()));
+            }
+            let node_first = findings.len().saturating_sub(node_spans.len());
+            let node_entity = findings.get(node_first).map(|f| (f.entity, f.detector));
+            // Only a box whose text was read and checked vouches for the pixels under it: not a
+            // picture (its alt text says nothing of the text drawn inside it), not an empty one.
+            let vouches = |t: &str| !picture && !t.trim().is_empty();
             let mut line_hits = 0;
             if let Some(lines) = n.lines.as_mut() {
                 for (j, l) in lines.iter_mut().enumerate() {
                     let original = l.text.clone();
+                    let before = findings.len();
                     let spans = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings, node_cache).map_err(failed)?;
-                    for sp in &spans {
-                        boxes.push(PaintBox { rect: localize::span_box(l.bounds, &original, *sp), why: PaintReason::LineSpan });
+                    for (sp, f) in spans.iter().zip(&findings[before..]) {
+                        boxes.push(PaintBox { rect: localize::span_box(l.bounds, &original, *sp), why: PaintReason::LineSpan, finding: Some((f.entity, f.detector)) });
                     }
                     line_hits += spans.len();
-                    vouchers.push(l.bounds);
+                    if vouches(&original) {
+                        vouchers.push(l.bounds);
+                    }
                 }
-            } else {
+            } else if vouches(&n.text) {
                 vouchers.push(n.bounds);
             }
             if n.secure {
@@ -88,27 +125,42 @@ impl Engine {
                 if let Some(lines) = n.lines.as_mut() {
                     lines.iter_mut().for_each(|l| l.text.clear());
                 }
-                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::SecureNode });
+                boxes.push(PaintBox::new(n.bounds, PaintReason::SecureNode));
             } else if !node_spans.is_empty() && line_hits == 0 {
                 // No lines, or the value straddles lines: the whole node.
-                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::NodeText });
+                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::NodeText, finding: node_entity });
             }
             kept_nodes.push(n);
         }
+        // Values split over a row of boxes: each box's text goes, and its pixels.
+        let cells: Vec<rows::Cell> = originals.iter().map(|(k, t, b, r)| rows::Cell { index: *k, text: t, bounds: *b, role: r.as_deref() }).collect();
+        for j in rows::join(&cells, &|t| self.detect_with(t, None).unwrap_or_default()) {
+            let action = self.policy.action(j.entity);
+            for &k in &j.nodes {
+                let n = &mut kept_nodes[k];
+                let len = n.text.len();
+                findings.push(FindingReport { entity: j.entity, detector: j.detector, field: "nodes (row)".into(), start: 0, end: len, action: action.name(), keys: None });
+                n.text = crate::operators::replacement(action, j.entity, &n.text, &self.pseudo);
+                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::NodeText, finding: Some((j.entity, j.detector)) });
+            }
+        }
         s.windows = (!kept_windows.is_empty()).then_some(kept_windows);
         s.nodes = Some(kept_nodes);
-        let bytes = frames.read(&s.image).ok_or(FrameError::Drop(DropReason::MissingImage))?;
-        let mut img = paint::decode(&bytes, self.policy.file.limits.max_image_pixels).map_err(FrameError::Drop)?;
+        let bytes = frames.read_checked(&s.image)?;
+        let mut img = paint::decode(&bytes, self.policy.file.limits.max_image_pixels)?;
+        drop(bytes);
+        // What the detectors see is what leaves: text drawn only in the alpha channel shows.
+        paint::flatten_alpha(&mut img);
         if let Some(fd) = &self.faces {
             let t = Instant::now();
-            let mut faces = fd.detect(&img).map_err(|_| FrameError::Drop(DropReason::ModelFailed))?;
+            let mut faces = fd.detect(&img).map_err(|_| DropReason::ModelFailed)?;
             // Avatars and pictures the UI tree names: small faces, searched up close.
             for n in s.nodes.iter().flatten().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400) {
-                faces.extend(fd.detect_in(&img, n.bounds).map_err(|_| FrameError::Drop(DropReason::ModelFailed))?);
+                faces.extend(fd.detect_in(&img, n.bounds).map_err(|_| DropReason::ModelFailed)?);
             }
             stats.faces_ms = ms(t);
             stats.faces = faces.len();
-            boxes.extend(faces.into_iter().map(|f| PaintBox { rect: f.rect, why: PaintReason::Face }));
+            boxes.extend(faces.into_iter().map(|f| PaintBox::new(f.rect, PaintReason::Face)));
         }
         if let Some(td) = &self.text_regions {
             let t = Instant::now();
@@ -124,7 +176,7 @@ impl Engine {
                 areas.extend(windows.iter().zip(&in_scope).filter(|(w, ok)| **ok && mask_all(&w.app)).map(|(w, _)| w.bounds));
                 td.detect_areas(&img, &areas)
             }
-            .map_err(|_| FrameError::Drop(DropReason::ModelFailed))?;
+            .map_err(|_| DropReason::ModelFailed)?;
             stats.text_ms = ms(t);
             for r in regions {
                 let (cx, cy) = localize::centre(&r.core);
@@ -135,7 +187,7 @@ impl Engine {
                 let masked = window.is_some_and(|w| mask_all(&windows[w].app));
                 if masked || localize::coverage(&r.core, &vouchers, 8) < sc.text_coverage {
                     stats.text_regions += 1;
-                    boxes.push(PaintBox { rect: r.rect, why: PaintReason::TextRegion });
+                    boxes.push(PaintBox::new(r.rect, PaintReason::TextRegion));
                 }
             }
         }
@@ -147,11 +199,54 @@ impl Engine {
             };
             paint::paint(&mut img, &b.rect, sc.padding, mode, sc.fill);
         }
-        let out = paint::encode(&img, &s.image).map_err(FrameError::Drop)?;
-        frames.write(&s.image, out).map_err(FrameError::Io)?;
-        stats.boxes = boxes.len();
-        Ok(stats)
+        let name = frame_name(seq, &s.image);
+        let out = paint::encode(&img, &name)?;
+        s.image = name;
+        stats.boxes = boxes;
+        Ok(FrameOut { stats, bytes: out })
     }
+}
+
+/// The name a redacted frame leaves under: `frames/` + the event's `seq` (8 digits at least) +
+/// `.png`, or `.jpg` for a JPEG input. One file per event, named by the engine alone: nothing
+/// of the client's file name (which may carry anything) leaves, and two events naming the same
+/// input file get two outputs, each painted with its own boxes.
+pub fn frame_name(seq: u64, input: &str) -> String {
+    let lower = input.to_ascii_lowercase();
+    let ext = if lower.ends_with(".jpg") || lower.ends_with(".jpeg") { "jpg" } else { "png" };
+    format!("frames/{seq:08}.{ext}")
+}
+
+/// Is `name` one [`frame_name`] makes?
+pub fn is_frame_name(name: &str) -> bool {
+    name.strip_prefix("frames/")
+        .and_then(|r| r.strip_suffix(".png").or_else(|| r.strip_suffix(".jpg")))
+        .is_some_and(|d| d.len() >= 8 && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// What the stream knows about focus when a frame comes: whether the focused window is in
+/// scope, and which windows it has seen out of scope (keyed hashes of app and title).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FrameFocus<'a> {
+    pub in_scope: bool,
+    pub denied: &'a crate::pipeline::DeniedWindows,
+    /// Elements the stream has seen secure (or with a password role): their nodes are secure.
+    pub secure: &'a crate::keys::KeyTracker,
+    /// Values found in what was typed, per field (`e\0element`): pieces of them in the nodes
+    /// of those elements go too.
+    pub values: &'a std::collections::HashMap<String, Vec<(String, crate::detect::Entity)>>,
+}
+
+impl FrameFocus<'_> {
+    fn denied(&self, app: &str, title: &str) -> bool {
+        self.denied.contains(app, title)
+    }
+}
+
+/// A painted frame, not yet written.
+pub(crate) struct FrameOut {
+    pub stats: FrameStats,
+    pub bytes: Vec<u8>,
 }
 
 /// A node that shows a picture (avatar, photo): where small faces hide.
@@ -164,14 +259,11 @@ fn is_picture(n: &crate::capture::Node) -> bool {
 
 #[derive(Default)]
 pub(crate) struct FrameStats {
-    pub boxes: usize,
+    /// Every box painted, with why.
+    pub boxes: Vec<PaintBox>,
     pub faces: usize,
     pub text_regions: usize,
     pub faces_ms: f64,
     pub text_ms: f64,
 }
 
-pub(crate) enum FrameError {
-    Drop(DropReason),
-    Io(Error),
-}

@@ -68,6 +68,21 @@ fn clip(img: &RgbaImage, r: &Rect, pad: u32) -> Option<(u32, u32, u32, u32)> {
     (x1 > x0 && y1 > y0).then_some((x0 as u32, y0 as u32, x1 as u32, y1 as u32))
 }
 
+/// Composites every pixel over an opaque white background and makes it opaque. Detection sees
+/// RGB; a frame that kept its alpha channel could hold text drawn in alpha alone, invisible to
+/// the detectors and readable to anyone who views it over another background.
+pub fn flatten_alpha(img: &mut RgbaImage) {
+    for px in img.pixels_mut() {
+        let a = px.0[3] as u32;
+        if a != 255 {
+            for c in &mut px.0[..3] {
+                *c = ((*c as u32 * a + 255 * (255 - a) + 127) / 255) as u8;
+            }
+            px.0[3] = 255;
+        }
+    }
+}
+
 /// Decodes a PNG or JPEG frame, refusing other formats and images over `max_pixels`.
 pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<RgbaImage, DropReason> {
     let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| DropReason::BadImage)?;
@@ -109,8 +124,11 @@ pub fn encode(img: &RgbaImage, path: &str) -> Result<Vec<u8>, DropReason> {
         rgb.write_to(&mut out, ImageFormat::Jpeg).map_err(|_| DropReason::BadImage)?;
     } else {
         use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+        use image::ImageEncoder;
+        // Opaque: no alpha channel leaves (see `flatten_alpha`).
+        let rgb: Vec<u8> = img.as_raw().chunks_exact(4).flat_map(|p| [p[0], p[1], p[2]]).collect();
         let enc = PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive);
-        img.write_with_encoder(enc).map_err(|_| DropReason::BadImage)?;
+        enc.write_image(&rgb, img.width(), img.height(), image::ExtendedColorType::Rgb8).map_err(|_| DropReason::BadImage)?;
     }
     Ok(out.into_inner())
 }
