@@ -68,7 +68,7 @@ pub fn resolve_in(text: &str, mut findings: Vec<Finding>) -> Vec<Finding> {
 /// Makes findings disjoint, in three tiers. Specific findings (structured values and secrets,
 /// with exact spans) that overlap (or touch inside) merge into one span covering their union,
 /// named by the highest-priority entity among them (longest first on ties). Names, places and
-/// organisations (the NER model's, mostly) merge among themselves and are then cut around the
+/// organisations (the NER model's, mostly; postcodes with them) merge among themselves and are then cut around the
 /// specific findings, keeping their pieces outside them: a name guessed across a card and its
 /// expiry must not turn the card's span into `4111 … exp 12/27, CVV 123`, whose last four
 /// characters a card's mask keeps. Context types ([`Entity::is_context`]: URLs, dates,
@@ -77,7 +77,9 @@ pub fn resolve(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.retain(|f| f.start < f.end);
     let tier = |e: Entity| match e {
         _ if e.is_context() => 0,
-        Entity::Person | Entity::Location | Entity::Organization => 1,
+        // A postcode inside an address the model found is part of that place: it merges with
+        // it rather than cutting the address in two.
+        Entity::Person | Entity::Location | Entity::Organization | Entity::UkPostcode | Entity::DePlz | Entity::PostalCode => 1,
         _ => 2,
     };
     if findings.iter().all(|f| tier(f.entity) == 2) {
@@ -137,6 +139,14 @@ mod tests {
 
     fn f(start: usize, end: usize, entity: Entity) -> Finding {
         Finding { start, end, entity, detector: "t", score: 1.0 }
+    }
+
+    #[test]
+    fn postcodes_merge_into_the_place_around_them() {
+        let got = resolve(vec![f(0, 30, Entity::Location), f(24, 30, Entity::UkPostcode)]);
+        assert_eq!(got, vec![f(0, 30, Entity::Location)]);
+        let got = resolve(vec![f(0, 5, Entity::PostalCode)]);
+        assert_eq!(got, vec![f(0, 5, Entity::PostalCode)], "alone it stays a postcode");
     }
 
     #[test]
