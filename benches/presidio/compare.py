@@ -35,7 +35,8 @@ ENTITIES = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN
             "SECRET", "PASSWORD"]
 # Record-level sets: a record counts as clean when no labelled value of the set's types keeps 4
 # characters in a row that no finding (of any type) covers.
-STRUCTURED = {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "US_DRIVER_LICENSE"}
+STRUCTURED = {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "US_DRIVER_LICENSE",
+              "UK_NHS", "SECRET", "PASSWORD"}
 NAMED = STRUCTURED | {"PERSON", "LOCATION", "ORGANIZATION"}
 # Gold names as the engines call them: the set's ADDRESS is a LOCATION, its DOMAIN_NAME a URL.
 GOLD_NAME = {"ADDRESS": "LOCATION", "DOMAIN_NAME": "URL"}
@@ -61,7 +62,7 @@ def ours():
         ("Tel: {p}", {"p": ("PHONE_NUMBER", "(212) 736-5000")}),
         ("Card on file: {c}", {"c": ("CREDIT_CARD", "4111 1111 1111 1111")}),
         ("IBAN: {i}", {"i": ("IBAN_CODE", "GB82 WEST 1234 5698 7654 32")}),
-        ("DOB: 04/12/1985  SSN: {s}", {"s": ("US_SSN", "536-22-1234")}),
+        ("DOB: {d}  SSN: {s}", {"d": ("DATE_TIME", "04/12/1985"), "s": ("US_SSN", "536-22-1234")}),
         ("ssh deploy@{ip} -p 22", {"ip": ("IP_ADDRESS", "10.20.30.40")}),
         ("$ export AWS_ACCESS_KEY_ID={k}", {"k": ("SECRET", "AKIAIOSFODNN7EXAMPLE")}),
         ("GITHUB_TOKEN={k}", {"k": ("SECRET", "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789")}),
@@ -152,14 +153,9 @@ def run_veil(texts):
     t0 = time.perf_counter()
     out = subprocess.run([VEIL, "detect", "--policy", policy.name], input=data, capture_output=True, text=True, check=True).stdout
     dt = time.perf_counter() - t0
-    preds = [[(VEIL_NAME.get(f["entity"], f["entity"]), chars(t, f["start"]), chars(t, f["end"])) for f in json.loads(l)["findings"]]
-             for t, l in zip(texts, out.splitlines())]
+    # `veil detect` reports character offsets, as the gold and Presidio do.
+    preds = [[(VEIL_NAME.get(f["entity"], f["entity"]), f["start"], f["end"]) for f in json.loads(l)["findings"]] for l in out.splitlines()]
     return preds, dt
-
-
-def chars(text, byte):
-    """veil reports byte offsets; the gold and Presidio use characters."""
-    return len(text.encode()[:byte].decode(errors="ignore"))
 
 
 def presidio_engine():
@@ -192,7 +188,7 @@ def text_section(name, corpus, analyzer, lines):
             continue
         a, b = prf(*vs[e]), prf(*ps[e])
         lines.append(f"| {e} | {support} | {a[0]:.3f} | {a[1]:.3f} | {a[2]:.3f} | {b[0]:.3f} | {b[1]:.3f} | {b[2]:.3f} |")
-    for label, types in [("structured types (" + ", ".join(sorted(STRUCTURED)) + ")", STRUCTURED),
+    for label, types in [("structured types and secrets", STRUCTURED),
                          ("the same + PERSON, LOCATION, ORGANIZATION", NAMED)]:
         (vc, n), (pc, _) = covered_share(corpus, vp, types), covered_share(corpus, pp, types)
         if n:
@@ -208,6 +204,20 @@ def painted_share(img, box):
     return float((region.sum(axis=2) == 0).mean()) if region.size else 0.0
 
 
+def output_frame(src, image):
+    """The name veil gives an input frame in its output: `frames/<seq, 8 digits>.<png|jpg>`, by
+    the seq of the first event showing it (src/screenshot/mod.rs, `frame_name`)."""
+    for line in open(os.path.join(src, "events.jsonl")):
+        try:
+            ev = json.loads(line)
+        except ValueError:  # the sample holds malformed lines on purpose
+            continue
+        if isinstance(ev, dict) and ev.get("image") == image:
+            ext = "jpg" if image.lower().endswith((".jpg", ".jpeg")) else "png"
+            return f"frames/{ev['seq']:08}.{ext}"
+    raise KeyError(image)
+
+
 def image_section(analyzer, lines):
     from presidio_image_redactor import ImageAnalyzerEngine, ImageRedactorEngine
     exp = json.load(open(os.path.join(ROOT, "testdata", "sample.expected.json")))
@@ -217,7 +227,7 @@ def image_section(analyzer, lines):
         out = os.path.join(tmp, "out")
         subprocess.run([VEIL, "redact", "-q", src, "-o", out], check=True)
         report = json.load(open(os.path.join(out, "report.json")))
-        ours = {f: Image.open(os.path.join(out, f)) for f in frames}
+        ours = {f: Image.open(os.path.join(out, output_frame(src, f))) for f in frames}
         veil_ms = report["timings"]["frames_ms"] / max(1, report["totals"]["output_frames"])
         engine = ImageRedactorEngine(image_analyzer_engine=ImageAnalyzerEngine(analyzer_engine=analyzer))
         theirs, t0 = {}, time.perf_counter()
