@@ -396,7 +396,8 @@ pub fn plan<'a>(t: &KeyTracker, d: &Detect, action_of: &dyn Fn(Entity) -> &'a Ac
         }
     }
     // The same value is found in many overlapping readings: each distinct hit is applied once.
-    let mut applied: HashSet<(Entity, &[(char, u64)], usize, usize)> = HashSet::new();
+    type HitKey<'h> = (Entity, &'h [(char, u64)], usize, usize);
+    let mut applied: HashSet<HitKey> = HashSet::new();
     for h in &hits {
         if applied.insert((h.entity, &h.buf[h.wide.0..h.wide.1], h.span.0 - h.wide.0, h.span.1 - h.wide.0)) {
             apply(&mut plan, h, action_of(h.entity), pseudo);
