@@ -298,8 +298,8 @@ impl Detector for RuleSet {
         }
         let mut scratch = self.scratch.get();
         let Scratch { caches, caps } = &mut *scratch;
-        for w in 0..4 {
-            let mut word = active[w];
+        for (w, &bits) in active.iter().enumerate() {
+            let mut word = bits;
             while word != 0 {
                 let i = w * 64 + word.trailing_zeros() as usize;
                 word &= word - 1;

@@ -68,7 +68,7 @@ fn trim_url(c: &Candidate) -> Option<(usize, usize)> {
     let v = c.value();
     let mut end = v.len();
     loop {
-        let Some(last) = v[..end].chars().next_back() else { return None };
+        let last = v[..end].chars().next_back()?;
         let unbalanced = |open: char, close: char| last == close && v[..end].matches(open).count() < v[..end].matches(close).count();
         if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | '\'' | '"') || unbalanced('(', ')') || unbalanced('[', ']') || unbalanced('{', '}') {
             end -= last.len_utf8();
