@@ -35,7 +35,8 @@ impl Action {
 /// so an archive keeps its internal consistency without any value in it.
 #[derive(Clone)]
 pub struct Pseudonymizer {
-    key: Vec<u8>,
+    /// HMAC-SHA256 keyed once: its inner and outer pads are computed here, not per value.
+    mac: Hmac<Sha256>,
 }
 
 impl std::fmt::Debug for Pseudonymizer {
@@ -48,7 +49,8 @@ impl Pseudonymizer {
     /// A pseudonymiser with a key (tests and embedders that check the key themselves; the
     /// engine takes its key through [`Pseudonymizer::checked`]).
     pub fn new(key: impl Into<Vec<u8>>) -> Self {
-        Pseudonymizer { key: key.into() }
+        let key = key.into();
+        Pseudonymizer { mac: Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length") }
     }
 
     /// The shortest key accepted.
@@ -65,35 +67,31 @@ impl Pseudonymizer {
         if distinct < 6 {
             return Err(format!("the key has only {distinct} distinct bytes; use random bytes (e.g. `openssl rand -hex 32`)"));
         }
-        Ok(Pseudonymizer { key: key.to_vec() })
+        Ok(Pseudonymizer::new(key.to_vec()))
     }
 
     /// A random key for one run: tokens are consistent within the run only.
     pub fn ephemeral() -> Self {
         let mut key = vec![0u8; 32];
         getrandom::getrandom(&mut key).expect("the OS random source is available");
-        Pseudonymizer { key }
+        Pseudonymizer::new(key)
     }
 
     /// Values that differ only in case or separators are the same person/thing.
     fn normalise(entity: Entity, value: &str) -> String {
-        match entity {
-            Entity::PhoneNumber | Entity::CreditCard | Entity::UsSsn => value.chars().filter(char::is_ascii_digit).collect(),
-            Entity::IbanCode | Entity::MacAddress => value.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase(),
-            Entity::EmailAddress | Entity::Person | Entity::Location | Entity::Organization => value.trim().to_lowercase(),
-            _ => value.to_string(),
-        }
+        entity.value_form().canonical(value)
     }
 
     /// 64 bits of HMAC-SHA256 over a domain and a value, as 16 hex digits: enough that a
     /// token cannot be matched by enumerating likely values without the key.
     fn mac64(&self, domain: &[u8], value: &str) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        let mut mac = self.mac.clone();
         mac.update(domain);
         mac.update(&[0]);
         mac.update(value.as_bytes());
         let h = mac.finalize().into_bytes();
-        h[..8].iter().map(|b| format!("{b:02x}")).collect()
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        h[..8].iter().flat_map(|b| [HEX[(b >> 4) as usize] as char, HEX[(b & 15) as usize] as char]).collect()
     }
 
     /// The token for an element or node id: `id_` + 16 hex.

@@ -332,6 +332,21 @@ mod tests {
     }
 
     #[test]
+    fn every_entity_has_a_documented_default() {
+        let file: toml::Table = toml::from_str(DEFAULT_POLICY).unwrap();
+        let actions = file["actions"].as_table().unwrap();
+        for e in Entity::ALL {
+            assert!(actions.contains_key(e.name()), "policy/default.toml names no action for {}", e.name());
+        }
+        let p = Policy::default();
+        for e in [Entity::DateTime, Entity::Url, Entity::Nrp, Entity::Title] {
+            assert_eq!(p.action(e), &Action::Keep, "{e:?}");
+        }
+        assert_eq!(p.action(Entity::UkNhs), &Action::Tag);
+        assert!(Policy::from_toml("[actions]\nDATE_TIME = \"tag\"").unwrap().action(Entity::DateTime) == &Action::Tag, "switchable");
+    }
+
+    #[test]
     fn typos_and_bad_values_are_errors() {
         assert!(matches!(Policy::from_toml("[scope]\ndeny_app = []"), Err(Error::Policy(_))));
         assert!(matches!(Policy::from_toml("[actions]\nEMAIL = \"tag\""), Err(Error::Policy(_))));

@@ -146,6 +146,29 @@ fn sample_directory() {
     check_output(&out, &report);
 }
 
+/// The regex-only engine (no models) keeps the sample's non-PII text too, and removes every
+/// planted value that is not a name, a place or an organisation (the model's part).
+#[test]
+fn regex_only_keeps_what_is_not_personal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let policy = Policy::from_toml("[models]\nfaces = false\ntext_regions = false\nner = false").unwrap();
+    Engine::new(policy).unwrap().redact_archive(&root().join("testdata/sample"), &out, &RunOptions::default()).unwrap();
+    let events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
+    let exp = expected();
+    for k in exp["kept"].as_array().unwrap() {
+        assert!(events.contains(k.as_str().unwrap()), "non-PII text {k} was lost");
+    }
+    for p in exp["planted"].as_array().unwrap() {
+        if matches!(p["entity"].as_str().unwrap(), "PERSON" | "LOCATION" | "ORGANIZATION") {
+            continue;
+        }
+        for v in variants(p["value"].as_str().unwrap()) {
+            assert!(!events.contains(&v), "planted {} ({}) survives", p["entity"], p["where"]);
+        }
+    }
+}
+
 #[test]
 fn sample_as_tar_and_tar_gz() {
     let dir = tempfile::tempdir().unwrap();

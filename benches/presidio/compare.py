@@ -6,7 +6,10 @@
 Texts: the presidio-research synthetic set (public, MIT; ../shared/data) and our own small
 corpus of capture-style strings (UI labels, chat, terminal, secrets; built below, labelled by
 construction). Both engines see the same strings; a predicted span counts when it overlaps a
-gold span of the same entity (gold ADDRESS is scored as LOCATION, as Presidio names it).
+gold span of the same entity (gold ADDRESS is scored as LOCATION, as Presidio names it; gold
+DOMAIN_NAME as URL; veil's DATE_OF_BIRTH as DATE_TIME). Per record: the share of records where no
+labelled value is left readable (4 characters in a row that no finding covers), for structured
+types and with names, places and organisations added.
 Throughput: texts per second, each engine over the whole corpus (Presidio in-process; veil as
 one `veil detect` process, its start-up included).
 Frames: the sample archive's frames; Presidio's ImageRedactorEngine (Tesseract OCR + analyzer)
@@ -28,14 +31,24 @@ from PIL import Image
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VEIL = os.path.join(ROOT, "target", "release", "veil")
 ENTITIES = ["EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS",
-            "PERSON", "LOCATION", "ORGANIZATION", "SECRET", "PASSWORD"]
+            "US_DRIVER_LICENSE", "UK_NHS", "PERSON", "LOCATION", "ORGANIZATION", "DATE_TIME", "URL", "TITLE",
+            "SECRET", "PASSWORD"]
+# Record-level sets: a record counts as clean when no labelled value of the set's types keeps 4
+# characters in a row that no finding (of any type) covers.
+STRUCTURED = {"EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "IP_ADDRESS", "US_DRIVER_LICENSE",
+              "UK_NHS", "SECRET", "PASSWORD"}
+NAMED = STRUCTURED | {"PERSON", "LOCATION", "ORGANIZATION"}
+# Gold names as the engines call them: the set's ADDRESS is a LOCATION, its DOMAIN_NAME a URL.
+GOLD_NAME = {"ADDRESS": "LOCATION", "DOMAIN_NAME": "URL"}
+# veil's names as scored: a date of birth is a date.
+VEIL_NAME = {"DATE_OF_BIRTH": "DATE_TIME"}
 
 
 def research():
     path = os.path.join(ROOT, "..", "shared", "data", "presidio_research_generated_large.json")
     out = []
     for r in json.load(open(path)):
-        spans = [("LOCATION" if s["entity_type"] == "ADDRESS" else s["entity_type"], s["start_position"], s["end_position"]) for s in r["spans"]]
+        spans = [(GOLD_NAME.get(s["entity_type"], s["entity_type"]), s["start_position"], s["end_position"]) for s in r["spans"]]
         out.append((r["full_text"], spans))
     return out
 
@@ -49,7 +62,7 @@ def ours():
         ("Tel: {p}", {"p": ("PHONE_NUMBER", "(212) 736-5000")}),
         ("Card on file: {c}", {"c": ("CREDIT_CARD", "4111 1111 1111 1111")}),
         ("IBAN: {i}", {"i": ("IBAN_CODE", "GB82 WEST 1234 5698 7654 32")}),
-        ("DOB: 04/12/1985  SSN: {s}", {"s": ("US_SSN", "536-22-1234")}),
+        ("DOB: {d}  SSN: {s}", {"d": ("DATE_TIME", "04/12/1985"), "s": ("US_SSN", "536-22-1234")}),
         ("ssh deploy@{ip} -p 22", {"ip": ("IP_ADDRESS", "10.20.30.40")}),
         ("$ export AWS_ACCESS_KEY_ID={k}", {"k": ("SECRET", "AKIAIOSFODNN7EXAMPLE")}),
         ("GITHUB_TOKEN={k}", {"k": ("SECRET", "ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789")}),
@@ -60,6 +73,15 @@ def ours():
         ("Thanks {n}, see you in {l}!", {"n": ("PERSON", "Maria Gonzalez"), "l": ("LOCATION", "Barcelona")}),
         ("Meeting with {n} at {o}", {"n": ("PERSON", "David Chen"), "o": ("ORGANIZATION", "Globex Corporation")}),
         ("Shipping to {a}", {"a": ("LOCATION", "221B Baker Street, London")}),
+        # Written the ways capture shows them: separators, other countries, CLI flags, labels
+        # in other languages.
+        ("Pay with {c}", {"c": ("CREDIT_CARD", "3530\u00a01113\u00a03330\u00a00000")}),
+        ("WhatsApp {p}", {"p": ("PHONE_NUMBER", "+4930901820")}),
+        ("$ mysql -u root -p{pw} shop", {"pw": ("PASSWORD", "Tr0ub4dor3")}),
+        ("Passwort: {pw}", {"pw": ("PASSWORD", "Sommer2024!")}),
+        ("NHS number {n}", {"n": ("UK_NHS", "943 476 5919")}),
+        ("Moved to {d}", {"d": ("DATE_TIME", "5 May 2021")}),
+        ("Opened {u}", {"u": ("URL", "https://intranet.example.org/wiki/Onboarding")}),
         ("Quarterly report draft", {}),
         ("Meeting notes for Q3", {}),
         ("Inbox (3)", {}),
@@ -94,6 +116,28 @@ def score(corpus, predictions):
     return table
 
 
+def covered_share(corpus, predictions, types):
+    """Share of records holding values of `types` where none is left readable."""
+    n = clean = 0
+    for (text, gold), pred in zip(corpus, predictions):
+        mine = [(s, e) for (t, s, e) in gold if t in types]
+        if not mine:
+            continue
+        n += 1
+        def readable(s, e):
+            run = 0
+            for i in range(s, e):
+                if text[i].isspace() or any(ps <= i < pe for (_, ps, pe) in pred):
+                    run = 0
+                else:
+                    run += 1
+                    if run >= 4:
+                        return True
+            return False
+        clean += not any(readable(s, e) for s, e in mine)
+    return clean, n
+
+
 def prf(tp, fp, fn):
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
@@ -109,7 +153,8 @@ def run_veil(texts):
     t0 = time.perf_counter()
     out = subprocess.run([VEIL, "detect", "--policy", policy.name], input=data, capture_output=True, text=True, check=True).stdout
     dt = time.perf_counter() - t0
-    preds = [[(f["entity"], f["start"], f["end"]) for f in json.loads(l)["findings"]] for l in out.splitlines()]
+    # `veil detect` reports character offsets, as the gold and Presidio do.
+    preds = [[(VEIL_NAME.get(f["entity"], f["entity"]), f["start"], f["end"]) for f in json.loads(l)["findings"]] for l in out.splitlines()]
     return preds, dt
 
 
@@ -143,6 +188,12 @@ def text_section(name, corpus, analyzer, lines):
             continue
         a, b = prf(*vs[e]), prf(*ps[e])
         lines.append(f"| {e} | {support} | {a[0]:.3f} | {a[1]:.3f} | {a[2]:.3f} | {b[0]:.3f} | {b[1]:.3f} | {b[2]:.3f} |")
+    for label, types in [("structured types and secrets", STRUCTURED),
+                         ("the same + PERSON, LOCATION, ORGANIZATION", NAMED)]:
+        (vc, n), (pc, _) = covered_share(corpus, vp, types), covered_share(corpus, pp, types)
+        if n:
+            lines.append(f"\nRecords with no labelled value left readable, {label}: veil {vc}/{n} ({vc / n:.3f}), "
+                         f"Presidio {pc}/{n} ({pc / n:.3f}).")
     lines.append(f"\nThroughput: veil {len(texts) / vt:,.0f} texts/s ({vt:.2f} s, one process, start-up included); "
                  f"Presidio {len(texts) / pt:,.0f} texts/s ({pt:.2f} s, in-process).")
 
@@ -151,6 +202,20 @@ def painted_share(img, box):
     x, y, w, h = box
     region = np.asarray(img.convert("RGB"))[y:y + h, x:x + w]
     return float((region.sum(axis=2) == 0).mean()) if region.size else 0.0
+
+
+def output_frame(src, image):
+    """The name veil gives an input frame in its output: `frames/<seq, 8 digits>.<png|jpg>`, by
+    the seq of the first event showing it (src/screenshot/mod.rs, `frame_name`)."""
+    for line in open(os.path.join(src, "events.jsonl")):
+        try:
+            ev = json.loads(line)
+        except ValueError:  # the sample holds malformed lines on purpose
+            continue
+        if isinstance(ev, dict) and ev.get("image") == image:
+            ext = "jpg" if image.lower().endswith((".jpg", ".jpeg")) else "png"
+            return f"frames/{ev['seq']:08}.{ext}"
+    raise KeyError(image)
 
 
 def image_section(analyzer, lines):
@@ -162,7 +227,7 @@ def image_section(analyzer, lines):
         out = os.path.join(tmp, "out")
         subprocess.run([VEIL, "redact", "-q", src, "-o", out], check=True)
         report = json.load(open(os.path.join(out, "report.json")))
-        ours = {f: Image.open(os.path.join(out, f)) for f in frames}
+        ours = {f: Image.open(os.path.join(out, output_frame(src, f))) for f in frames}
         veil_ms = report["timings"]["frames_ms"] / max(1, report["totals"]["output_frames"])
         engine = ImageRedactorEngine(image_analyzer_engine=ImageAnalyzerEngine(analyzer_engine=analyzer))
         theirs, t0 = {}, time.perf_counter()

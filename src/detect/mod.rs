@@ -7,101 +7,21 @@
 //! [`resolve`] merges the findings of all detectors into disjoint spans, so that operators see
 //! each character at most once and the union of everything found is covered.
 
+mod entity;
 pub mod faces;
 pub mod image;
 pub mod ner;
+pub mod normalize;
 pub mod pieces;
+pub mod repeats;
 pub mod rules;
 pub mod text_regions;
+pub mod url;
 pub mod validate;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// The kinds of data the engine finds. Names follow Presidio's where one exists, so that
-/// quality figures can be compared entity by entity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Entity {
-    EmailAddress,
-    PhoneNumber,
-    CreditCard,
-    IbanCode,
-    UsSsn,
-    IpAddress,
-    MacAddress,
-    DateOfBirth,
-    Crypto,
-    /// API keys, tokens, private keys, signed URLs.
-    Secret,
-    /// Passwords: assignments, URL userinfo, anything typed into a secure field.
-    Password,
-    Person,
-    Location,
-    Organization,
-}
-
-impl Entity {
-    pub const ALL: [Entity; 14] = [
-        Entity::EmailAddress,
-        Entity::PhoneNumber,
-        Entity::CreditCard,
-        Entity::IbanCode,
-        Entity::UsSsn,
-        Entity::IpAddress,
-        Entity::MacAddress,
-        Entity::DateOfBirth,
-        Entity::Crypto,
-        Entity::Secret,
-        Entity::Password,
-        Entity::Person,
-        Entity::Location,
-        Entity::Organization,
-    ];
-
-    /// The name used in policies, reports and tags (`EMAIL_ADDRESS`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            Entity::EmailAddress => "EMAIL_ADDRESS",
-            Entity::PhoneNumber => "PHONE_NUMBER",
-            Entity::CreditCard => "CREDIT_CARD",
-            Entity::IbanCode => "IBAN_CODE",
-            Entity::UsSsn => "US_SSN",
-            Entity::IpAddress => "IP_ADDRESS",
-            Entity::MacAddress => "MAC_ADDRESS",
-            Entity::DateOfBirth => "DATE_OF_BIRTH",
-            Entity::Crypto => "CRYPTO",
-            Entity::Secret => "SECRET",
-            Entity::Password => "PASSWORD",
-            Entity::Person => "PERSON",
-            Entity::Location => "LOCATION",
-            Entity::Organization => "ORGANIZATION",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Entity> {
-        Entity::ALL.into_iter().find(|e| e.name() == s)
-    }
-
-    /// When spans of two entities overlap, the higher priority names the merged span.
-    fn priority(self) -> u8 {
-        match self {
-            Entity::Secret => 14,
-            Entity::Password => 13,
-            Entity::CreditCard => 12,
-            Entity::IbanCode => 11,
-            Entity::UsSsn => 10,
-            Entity::Crypto => 9,
-            Entity::EmailAddress => 8,
-            Entity::MacAddress => 7,
-            Entity::IpAddress => 6,
-            Entity::PhoneNumber => 5,
-            Entity::DateOfBirth => 4,
-            Entity::Person => 3,
-            Entity::Location => 2,
-            Entity::Organization => 1,
-        }
-    }
-}
+pub use entity::{Entity, ValueForm};
 
 /// One thing found: a byte span `[start, end)` of the text it was found in.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -145,11 +65,54 @@ pub fn resolve_in(text: &str, mut findings: Vec<Finding>) -> Vec<Finding> {
     resolve(findings)
 }
 
-/// Makes findings disjoint: overlapping (or touching-inside) spans merge into one span
-/// covering their union, named by the highest-priority entity among them (longest first on
-/// ties). The result is sorted by start.
+/// Makes findings disjoint, in three tiers. Specific findings (structured values and secrets,
+/// with exact spans) that overlap (or touch inside) merge into one span covering their union,
+/// named by the highest-priority entity among them (longest first on ties). Names, places and
+/// organisations (the NER model's, mostly; postcodes with them) merge among themselves and are then cut around the
+/// specific findings, keeping their pieces outside them: a name guessed across a card and its
+/// expiry must not turn the card's span into `4111 … exp 12/27, CVV 123`, whose last four
+/// characters a card's mask keeps. Context types ([`Entity::is_context`]: URLs, dates,
+/// titles, groups) are cut around both. The result is sorted by start.
 pub fn resolve(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.retain(|f| f.start < f.end);
+    let tier = |e: Entity| match e {
+        _ if e.is_context() => 0,
+        // A postcode inside an address the model found is part of that place: it merges with
+        // it rather than cutting the address in two.
+        Entity::Person | Entity::Location | Entity::Organization | Entity::UkPostcode | Entity::DePlz | Entity::PostalCode => 1,
+        _ => 2,
+    };
+    if findings.iter().all(|f| tier(f.entity) == 2) {
+        return merge(findings);
+    }
+    let mut tiers: [Vec<Finding>; 3] = Default::default();
+    for f in findings {
+        tiers[tier(f.entity)].push(f);
+    }
+    let [context, soft, specific] = tiers;
+    let mut out = merge(specific);
+    for lower in [soft, context] {
+        let mut taken = out.clone();
+        taken.sort_by_key(|f| f.start);
+        for c in merge(lower) {
+            // The parts of `c` that no finding of a higher tier covers.
+            let mut at = c.start;
+            for s in taken.iter().filter(|s| s.start < c.end && c.start < s.end) {
+                if s.start > at {
+                    out.push(Finding { start: at, end: s.start, ..c.clone() });
+                }
+                at = at.max(s.end);
+            }
+            if at < c.end {
+                out.push(Finding { start: at, end: c.end, ..c });
+            }
+        }
+    }
+    out.sort_by_key(|f| f.start);
+    out
+}
+
+fn merge(mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
     let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
     for f in findings {
@@ -179,6 +142,14 @@ mod tests {
     }
 
     #[test]
+    fn postcodes_merge_into_the_place_around_them() {
+        let got = resolve(vec![f(0, 30, Entity::Location), f(24, 30, Entity::UkPostcode)]);
+        assert_eq!(got, vec![f(0, 30, Entity::Location)]);
+        let got = resolve(vec![f(0, 5, Entity::PostalCode)]);
+        assert_eq!(got, vec![f(0, 5, Entity::PostalCode)], "alone it stays a postcode");
+    }
+
+    #[test]
     fn overlaps_merge_to_union_with_priority() {
         let got = resolve(vec![f(5, 10, Entity::PhoneNumber), f(0, 7, Entity::CreditCard), f(20, 25, Entity::EmailAddress)]);
         assert_eq!(got, vec![f(0, 10, Entity::CreditCard), f(20, 25, Entity::EmailAddress)]);
@@ -187,10 +158,25 @@ mod tests {
     }
 
     #[test]
-    fn entity_names_round_trip() {
-        for e in Entity::ALL {
-            assert_eq!(Entity::from_name(e.name()), Some(e));
-            assert_eq!(serde_json::to_string(&e).unwrap(), format!("\"{}\"", e.name()));
-        }
+    fn names_are_cut_around_structured_values() {
+        // A name guessed across a card, its expiry and its code: the card stays the card.
+        let got = resolve(vec![f(5, 24, Entity::CreditCard), f(29, 34, Entity::CreditCard), f(40, 43, Entity::CreditCard), f(20, 43, Entity::Organization)]);
+        assert_eq!(got, vec![f(5, 24, Entity::CreditCard), f(24, 29, Entity::Organization), f(29, 34, Entity::CreditCard), f(34, 40, Entity::Organization), f(40, 43, Entity::CreditCard)]);
+        // Names merge among themselves.
+        let got = resolve(vec![f(0, 5, Entity::Person), f(3, 9, Entity::Location)]);
+        assert_eq!(got.len(), 1);
+    }
+
+    #[test]
+    fn context_types_are_cut_around_specific_findings() {
+        // A URL holding an email: the email stays whole, the URL keeps the pieces around it.
+        let got = resolve(vec![f(0, 40, Entity::Url), f(20, 30, Entity::EmailAddress)]);
+        assert_eq!(got, vec![f(0, 20, Entity::Url), f(20, 30, Entity::EmailAddress), f(30, 40, Entity::Url)]);
+        // A date that is a date of birth is only the latter.
+        let got = resolve(vec![f(5, 15, Entity::DateTime), f(5, 15, Entity::DateOfBirth)]);
+        assert_eq!(got, vec![f(5, 15, Entity::DateOfBirth)]);
+        // Context types merge among themselves.
+        let got = resolve(vec![f(0, 10, Entity::Url), f(5, 12, Entity::DateTime)]);
+        assert_eq!(got, vec![f(0, 12, Entity::DateTime)]);
     }
 }

@@ -34,7 +34,7 @@ pub fn card_iin(d: &[u8]) -> bool {
     match d.first() {
         Some(4) => matches!(n, 13 | 16 | 19),                                               // Visa
         Some(5) => (51..=55).contains(&p(2)) && n == 16 || (50..=59).contains(&p(2)) && (12..=19).contains(&n), // Mastercard, Maestro
-        Some(2) => (2221..=2720).contains(&p(4)) && n == 16,                                 // Mastercard 2-series
+        Some(2) => (2221..=2720).contains(&p(4)) && n == 16 || p(4) == 2131 && n == 15,     // Mastercard 2-series, JCB
         Some(3) => {
             (matches!(p(2), 34 | 37) && n == 15)                                             // Amex
                 || ((3528..=3589).contains(&p(4)) && (16..=19).contains(&n))                  // JCB
@@ -231,6 +231,93 @@ pub fn plausible_date(day: u32, month: u32, year: u32) -> bool {
     year_ok && (1..=dim).contains(&day)
 }
 
+/// A real calendar date (leap years included).
+pub fn valid_date(year: u32, month: u32, day: u32) -> bool {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let dim = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=dim).contains(&day)
+}
+
+/// Verhoeff's dihedral check (Aadhaar): the last digit checks the others.
+pub fn verhoeff(d: &[u8]) -> bool {
+    const M: [[u8; 10]; 10] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
+        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
+        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
+        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
+        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
+        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
+        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
+        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
+        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
+    ];
+    const P: [[u8; 10]; 8] = [
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
+        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
+        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
+        [9, 4, 5, 3, 1, 2, 6, 8, 7, 0],
+        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
+        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
+        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
+    ];
+    if d.is_empty() || d.iter().any(|&x| x > 9) {
+        return false;
+    }
+    d.iter().rev().enumerate().fold(0u8, |c, (i, &x)| M[c as usize][P[i % 8][x as usize] as usize]) == 0
+}
+
+/// ISO 7064 MOD 11,10 (German tax id and VAT id): the last digit checks the others.
+pub fn iso7064_mod11_10(d: &[u8]) -> bool {
+    let Some((&check, body)) = d.split_last() else { return false };
+    let mut product = 10u32;
+    for &x in body {
+        let mut sum = (x as u32 + product) % 10;
+        if sum == 0 {
+            sum = 10;
+        }
+        product = (sum * 2) % 11;
+    }
+    (11 - product) % 10 == check as u32
+}
+
+/// ICAO 9303 check digit (weights 7, 3, 1; letters A=10 … Z=35) of `body`.
+pub fn icao_check(body: &str) -> Option<u32> {
+    let mut sum = 0;
+    for (i, c) in body.bytes().enumerate() {
+        let v = match c {
+            b'0'..=b'9' => (c - b'0') as u32,
+            b'A'..=b'Z' => (c - b'A') as u32 + 10,
+            b'<' => 0,
+            _ => return None,
+        };
+        sum += v * [7, 3, 1][i % 3];
+    }
+    Some(sum % 10)
+}
+
+/// Σ digit × weight, over as many digits as there are weights.
+pub fn weighted(d: &[u8], weights: &[u32]) -> u32 {
+    d.iter().zip(weights).map(|(&x, &w)| x as u32 * w).sum()
+}
+
+/// Sum of the decimal digits of `n` (the cross sum of a doubled digit in Luhn-like checks).
+pub fn cross_sum(mut n: u32) -> u32 {
+    let mut s = 0;
+    while n > 0 {
+        s += n % 10;
+        n /= 10;
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,6 +362,17 @@ mod tests {
         assert!(eth_address("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"));
         assert!(!eth_address("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"));
         assert!(eth_address("0x52908400098527886e0f7030069857d2e4169ee7"));
+    }
+
+    #[test]
+    fn generic_checksums() {
+        assert!(verhoeff(&digits("2363")) && !verhoeff(&digits("2364")));
+        assert!(verhoeff(&digits("399876543211")) && !verhoeff(&digits("399876543212")));
+        assert!(iso7064_mod11_10(&digits("12345678903")) && !iso7064_mod11_10(&digits("12345678901")));
+        assert_eq!(icao_check("L01X00T4"), Some(4));
+        assert_eq!(icao_check("L898902C"), Some(3)); // ICAO 9303's own example
+        assert!(valid_date(2000, 2, 29) && !valid_date(1900, 2, 29) && !valid_date(2023, 4, 31));
+        assert_eq!(cross_sum(18), 9);
     }
 
     #[test]

@@ -375,6 +375,11 @@ pub fn plan<'a>(t: &KeyTracker, d: &Detect, action_of: &dyn Fn(Entity) -> &'a Ac
             hits.push(Hit { buf, span, wide: span, entity: Entity::Secret, detector: "one_time_code" });
         }
     }
+    // What the policy keeps (a date, a URL) is no value to hide, and its pieces must not name
+    // a real value's: `10.18.16` typed is a date until the stream shows `10.18.164.27`.
+    for v in values.values_mut() {
+        v.retain(|(_, e)| !matches!(action_of(*e), Action::Keep));
+    }
     // Runs of 4+ characters of a value found for the field, in any of its readings.
     for (f, readings, _) in &per_field {
         let g = grams(&values[&value_key(f)]);

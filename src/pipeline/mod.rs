@@ -14,6 +14,7 @@ mod host;
 mod keys_pass;
 pub mod names;
 mod ner_pass;
+mod repeats_pass;
 mod session;
 
 use std::sync::Mutex;
@@ -26,7 +27,8 @@ use crate::detect::faces::FaceDetector;
 use crate::detect::ner::NerDetector;
 use crate::detect::rules::{RuleConfig, RuleSet};
 use crate::detect::text_regions::TextRegionDetector;
-use crate::detect::{resolve_in, Detector, Finding};
+use crate::detect::normalize::Shadow;
+use crate::detect::{resolve_in, url, Detector, Finding};
 use crate::error::{Error, Result};
 use crate::guard;
 use crate::operators::{self, Pseudonymizer};
@@ -187,16 +189,40 @@ impl Engine {
 
     /// `ner`: findings computed ahead (texts missing from it are run now); `None`: rules only.
     pub(crate) fn detect_with(&self, text: &str, ner: Option<&NerCache>) -> Result<Vec<Finding>, ModelError> {
-        let mut v = Vec::new();
-        self.rules.detect(text, &mut v);
-        self.custom.iter().for_each(|d| d.detect(text, &mut v));
-        if let (Some(ner), Some(cache)) = (self.ner.as_ref().filter(|_| wants_ner(text)), ner) {
-            match cache.0.get(text) {
-                Some(found) => v.extend_from_slice(found),
-                None => v.extend(self.ner_run(ner, &[text])?.into_iter().flatten()),
+        let mut v = match ner.and_then(|c| c.rules.get(text)) {
+            Some(found) => found.to_vec(),
+            None => self.rule_findings(text),
+        };
+        if let (Some(model), Some(cache)) = (self.ner.as_ref(), ner) {
+            let lookup = |t: &str| -> Result<Vec<Finding>, ModelError> {
+                Ok(match cache.ner.get(t) {
+                    Some(found) => found.clone(),
+                    None => self.ner_run(model, &[t])?.into_iter().flatten().collect(),
+                })
+            };
+            // A URL alone (a window's `url`) is read through its view only; other texts whole,
+            // and the URLs in them through their views as well.
+            if wants_ner(text) && !url::is_single_url(text) {
+                v.extend(lookup(text)?);
+            }
+            for view in url::views(text).into_iter().filter(|view| wants_ner(&view.text)) {
+                let mut found = lookup(&view.text)?;
+                view.map(&mut found);
+                v.extend(found);
             }
         }
         Ok(resolve_in(text, v))
+    }
+
+    /// The rules' and the embedder's detectors' findings in `text`: the rules read its
+    /// normalised shadow, their spans mapped back to `text`.
+    pub(crate) fn rule_findings(&self, text: &str) -> Vec<Finding> {
+        let shadow = Shadow::new(text);
+        let mut v = Vec::new();
+        self.rules.detect(shadow.text(), &mut v);
+        shadow.map(&mut v);
+        self.custom.iter().for_each(|d| d.detect(text, &mut v));
+        v
     }
 
     fn redact_with(&self, text: &str, cache: Option<&NerCache>) -> Result<Redacted, ModelError> {
@@ -205,8 +231,6 @@ impl Engine {
         Ok(Redacted { text, findings })
     }
 
-    /// Redacts one field in place; returns the byte spans (in the original) of what was found.
-    /// `cache`: as in `detect_with` (`None` for fields the NER model is not for: URLs).
     /// Adds findings of one field to an event's report.
     pub(crate) fn report_findings(&self, found: &[Finding], field: &str, out: &mut Vec<FindingReport>) {
         out.extend(found.iter().map(|f| FindingReport {
@@ -220,6 +244,8 @@ impl Engine {
         }));
     }
 
+    /// Redacts one field in place; returns the byte spans (in the original) of what was found
+    /// and not kept. `cache`: as in `detect_with` (`None`: rules only, for secure nodes).
     pub(crate) fn redact_field(&self, text: &mut String, field: &str, out: &mut Vec<FindingReport>, cache: Option<&NerCache>) -> Result<Vec<(usize, usize)>, ModelError> {
         let r = self.redact_with(text, cache)?;
         if r.findings.is_empty() {
@@ -227,7 +253,8 @@ impl Engine {
         }
         self.report_findings(&r.findings, field, out);
         *text = r.text;
-        Ok(r.findings.iter().map(|f| (f.start, f.end)).collect())
+        // What the policy keeps is not painted either.
+        Ok(r.findings.iter().filter(|f| !matches!(self.policy.action(f.entity), operators::Action::Keep)).map(|f| (f.start, f.end)).collect())
     }
 
     /// One event's fields and frame: detected, replaced, painted. The frame is written now, or
@@ -240,7 +267,7 @@ impl Engine {
         let checked = match &mut ev.body {
             Body::Window(w) => self
                 .redact_field(&mut w.title, "title", findings, cache)
-                .and_then(|_| w.url.as_mut().map_or(Ok(Vec::new()), |u| self.redact_field(u, "url", findings, None))),
+                .and_then(|_| w.url.as_mut().map_or(Ok(Vec::new()), |u| self.redact_field(u, "url", findings, cache))),
             Body::Text(t) => self.redact_field(&mut t.text, "text", findings, cache),
             _ => Ok(Vec::new()),
         };
@@ -387,10 +414,15 @@ impl Engine {
 
         let t = Instant::now();
         // Without the batch's NER findings, each field runs the model alone (guarded below).
-        let cache = guard::catch(|| self.ner_pass(&slots)).unwrap_or_default();
+        let mut cache = guard::catch(|| self.ner_pass(&slots)).unwrap_or_default();
         report.timings.ner_ms = ms(t);
 
         let t = Instant::now();
+        // Rules once per distinct field, values found with confidence learned and swept for
+        // (repeats_pass.rs); without it, each field runs the rules alone.
+        if let Ok(rules) = guard::catch(|| self.repeats_pass(&slots, &mut state.repeats)) {
+            cache.rules = rules;
+        }
         let frame_time = Mutex::new((0.0f64, 0.0f64, 0.0f64));
         let io = ChunkIo { frames, denied: &state.denied, keys: &state.keys, defer };
         slots.par_iter_mut().try_for_each(|slot| -> Result<()> {

@@ -18,9 +18,13 @@ impl Engine {
     pub(crate) fn ner_pass(&self, slots: &[Slot]) -> NerCache {
         let Some(ner) = &self.ner else { return NerCache::default() };
         let mut all: Vec<&str> = Vec::new();
+        let mut urls: Vec<&str> = Vec::new();
         for ev in slots.iter().filter_map(|s| s.event.as_ref()) {
             match &ev.body {
-                Body::Window(w) => all.extend([w.title.as_str(), w.app.as_str()]),
+                Body::Window(w) => {
+                    all.extend([w.title.as_str(), w.app.as_str()]);
+                    urls.extend(w.url.as_deref());
+                }
                 Body::Text(t) => all.extend([Some(t.text.as_str()), t.app.as_deref()].into_iter().flatten()),
                 Body::Key(k) => all.extend(k.target.as_ref().and_then(|t| t.app.as_deref())),
                 Body::Screenshot(s) => {
@@ -34,10 +38,12 @@ impl Engine {
                 _ => {}
             }
         }
+        // URLs are read through their views (decoded words), never raw.
+        let views: Vec<String> = all.iter().chain(&urls).flat_map(|t| crate::detect::url::views(t)).map(|v| v.text).collect();
         let mut seen = HashSet::new();
-        let texts: Vec<&str> = all.into_iter().filter(|t| wants_ner(t) && seen.insert(*t)).collect();
+        let texts: Vec<&str> = all.into_iter().chain(views.iter().map(String::as_str)).filter(|t| wants_ner(t) && seen.insert(*t)).collect();
         match self.ner_run(ner, &texts) {
-            Ok(found) => NerCache(texts.into_iter().map(str::to_owned).zip(found).collect()),
+            Ok(found) => NerCache { ner: texts.into_iter().map(str::to_owned).zip(found).collect(), ..Default::default() },
             Err(_) => NerCache::default(),
         }
     }
@@ -56,9 +62,13 @@ impl Engine {
     }
 }
 
-/// NER findings computed ahead for a batch's text fields, by text.
+/// What the text pass knows ahead for a batch: NER findings by text, and the rules' findings
+/// with repeats ([`super::repeats_pass`]).
 #[derive(Default)]
-pub(crate) struct NerCache(pub(crate) HashMap<String, Vec<Finding>>);
+pub(crate) struct NerCache {
+    pub(crate) ner: HashMap<String, Vec<Finding>>,
+    pub(crate) rules: super::repeats_pass::RuleCache,
+}
 
 /// NER findings of recent texts, by a keyed 128-bit hash of the text (never the text itself):
 /// UI text repeats frame after frame, window titles event after event. Bounded: emptied when

@@ -7,13 +7,16 @@ use crate::report::{EventReport, Report};
 use super::{Engine, FrameIo, Record};
 
 /// What a stream carries from one chunk to the next: whether the focused window is in scope,
-/// its app, whether capture is paused, and the last `seq` seen.
+/// its app, whether capture is paused, the last `seq` seen, and the keyed hashes of values
+/// found with confidence so far (their repeats are found in later chunks too).
 #[derive(Debug, Clone, Default)]
 pub struct StreamState {
     pub focus_in_scope: Option<bool>,
     pub focus_app: String,
     pub paused: bool,
     pub last_seq: Option<u64>,
+    /// Values found with confidence earlier in the stream, as keyed hashes (repeats pass).
+    pub repeats: crate::detect::repeats::Repeats,
     /// Windows seen out of scope (keyed hashes), to recognise them on later frames.
     pub denied: super::DeniedWindows,
     /// Typing seen so far, and the latest plan for it.

@@ -6,7 +6,7 @@
 
 use super::{check, Candidate, Check, Needs, Rule};
 use crate::detect::validate;
-use crate::detect::Entity::{Password, Secret};
+use crate::detect::Entity::Secret;
 
 /// Vendor tokens with a recognisable shape: (name, pattern, prefilter literals).
 const VENDOR: &[(&str, &str, &[&str])] = &[
@@ -71,6 +71,9 @@ const VENDOR: &[(&str, &str, &[&str])] = &[
     ("putty_private_key", r"(?s)PuTTY-User-Key-File-[0-9]:.*?(?:Private-MAC: [a-f0-9]+|\z)", &["PuTTY-User-Key-File"]),
 ];
 
+/// An assignment's operator, after a key (quoted or not, Go's `var x string =` too).
+pub(crate) const OPERATOR: &str = r#"["']?(?:\s+string)?\s*(?::{1,3}=|\?=|\.=|=>|==|=|:)\s*"#;
+
 /// Words after `password:` that are prose or placeholders, not values.
 const NOT_VALUES: &[&str] = &[
     "must", "should", "required", "optional", "please", "enter", "your", "the", "here", "none", "null", "nil", "true", "false",
@@ -78,7 +81,7 @@ const NOT_VALUES: &[&str] = &[
     "password", "secret", "token", "value", "example", "redacted", "masked",
 ];
 
-fn is_placeholder(v: &str) -> bool {
+pub(crate) fn is_placeholder(v: &str) -> bool {
     let t = v.trim_matches(|c| c == '"' || c == '\'' || c == '`');
     let lower = t.to_ascii_lowercase();
     t.starts_with('$') || t.starts_with("{{") || t.starts_with("%(") || t.starts_with('<') || t.starts_with('[')
@@ -154,17 +157,6 @@ pub fn rules() -> Vec<Rule> {
             .group(1)
             .check(check(|v| validate::char_classes(v) >= 2)),
     );
-    // `curl -u user:pass`, `--user user:'pass'`, `-u "user:"`, also on `\`-continued lines.
-    rules.push(
-        Rule::new(
-            "curl_user",
-            Password,
-            r#"(?-u:\b)curl(?-u:\b)(?:[^\n]|\\\n){0,600}?\s(?:-u|--user)(?:[ =]\s*|)(?:"([^"\n]+)"|'([^'\n]+)'|([^\s'"]+:(?:'[^'\n]*'|"[^"\n]*"|[^\s'"]*)))"#,
-            Needs::Literals(&["curl"]),
-        )
-        .group(1)
-        .check(check(|v| v.trim_matches(|c| c == '\'' || c == '"').len() >= 3)),
-    );
     // Secrets handed to a call as (name, value): `setProperty("API_TOKEN", "...")`,
     // `os.environ.setdefault('DB_PASSWORD', '...')`.
     rules.push(
@@ -177,24 +169,9 @@ pub fn rules() -> Vec<Rule> {
         .group(1)
         .check(Some(value_check(6, true))),
     );
-    // Config files with key/value attributes: `<add key="ClearTextPassword" value="..." />`.
-    rules.push(
-        Rule::new(
-            "secret_key_value_attribute",
-            Password,
-            r#"(?i)key\s*=\s*["'][^"'\n]{0,40}(?:password|passwd|secret|token|api_?key|apikey)["']\s+value\s*=\s*["']([^"'\n]{3,400})["']"#,
-            Needs::Literals(&["value"]),
-        )
-        .group(1)
-        .check(Some(value_check(3, false))),
-    );
     // The key may sit inside an identifier (`dbPassword`, `asanaToken`, `ETSY_TOKEN`); the
     // operator may be `=`, `:`, `:=`, `::=`, `?=`, `.=`, `=>`, or Go's `var x string =`.
-    const OP: &str = r#"["']?(?:\s+string)?\s*(?::{1,3}=|\?=|\.=|=>|==|=|:)\s*"#;
-    let assign = format!(
-        r#"(?i)(?-u:\b)[a-z0-9_.\-]{{0,40}}?(?:password|passwd|passphrase|pass|pwd)[a-z0-9_]{{0,20}}{OP}(?:"([^"\n]{{3,200}})"|'([^'\n]{{3,200}})'|([^\s"',;<>]{{3,200}}))"#
-    );
-    rules.push(Rule::new("password_assignment", Password, assign, Needs::Literals(&["pass", "pwd"])).group(1).check(Some(value_check(3, false))));
+    const OP: &str = OPERATOR;
     let secret_assign = format!(
         r#"(?i)(?-u:\b)[a-z0-9_.\-]{{0,40}}?(?:secret|api_?key|apikey|access_?key|private_?key|token|credentials?|auth_?key)[a-z0-9_]{{0,20}}{OP}(?:"([^"\n]{{6,400}})"|'([^'\n]{{6,400}})'|([^\s"',;<>]{{6,400}}))"#
     );
@@ -227,17 +204,30 @@ pub fn rules() -> Vec<Rule> {
 
 /// Validator for assignment values: long enough, not a placeholder; secrets must also not be
 /// plain words (so that `token: refresh` in prose is not a finding).
-fn value_check(min: usize, secretish: bool) -> Check {
+pub(crate) fn value_check(min: usize, secretish: bool) -> Check {
     Box::new(move |c: &Candidate| {
-        let v = c.value();
+        let end = param_end(c);
+        let v = &c.text[c.start..end];
         if v.chars().count() < min || is_placeholder(v) {
             return None;
         }
         if secretish && v.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'-' || b == b' ') && validate::entropy(v) < 3.5 {
             return None;
         }
-        Some((c.start, c.end))
+        Some((c.start, end))
     })
+}
+
+/// Where an unquoted value of a URL query parameter ends: at the next `&` or `#` (a value in
+/// `?password=x&next=/home` is `x`, not `x&next=/home`). Other values end where they end.
+pub(crate) fn param_end(c: &Candidate) -> usize {
+    let v = c.value();
+    let token_before = c.before(120).rsplit(|ch: char| ch.is_whitespace() || ch == '"' || ch == '\'').next().unwrap_or("");
+    let in_query = token_before.contains('?') || token_before.contains('&') || token_before.contains("://");
+    match v.find(['&', '#']) {
+        Some(i) if in_query && !v.starts_with(['"', '\'']) => c.start + i,
+        _ => c.end,
+    }
 }
 
 #[cfg(test)]
