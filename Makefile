@@ -10,7 +10,7 @@ ORT_VERSION := 1.24.4
 ORT_SO := .cache/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
 ORT_SHA256 := 2d518e11c7767f9fdc4413bdbeb45acf30db504ff76a82fc19d9238a3f9f6c24
 
-.PHONY: run test rust-test c-example py-test header bench compare sample models ner-model runtime fuzz clean
+.PHONY: run test rust-test c-example py-test screens screens-suite header bench compare sample models ner-model runtime fuzz clean
 
 runtime: $(ORT_SO)
 
@@ -28,7 +28,7 @@ run: runtime
 
 # The whole suite: the library and the C ABI (cargo), the C example against the sample
 # archive, and the Python package (pytest, with the Ray Data pipeline on a local cluster).
-test: rust-test c-example py-test
+test: rust-test c-example py-test screens
 
 rust-test: runtime
 	$(CARGO) test --release --locked
@@ -48,6 +48,23 @@ c-example: runtime
 	VEIL_PSEUDONYM_KEY=c-example-key $(TARGET)/veil redact testdata/sample -o $(C_OUT)/cli -q
 	python3 testdata/outputs.py same $(C_OUT)/c/archive $(C_OUT)/cli
 	python3 testdata/outputs.py stream $(C_OUT)/c/stream $(C_OUT)/cli
+
+# The realistic screen suite (tests/screens.rs, issue 11): app-like pages rendered by Debian's
+# Chromium (playwright-core, pinned in tests/screens/package-lock.json), faces from the pinned
+# scikit-image wheel (tests/screens/assets.py), scored with Debian's Tesseract as an OCR oracle
+# (tests only: the engine stays OCR-free). Installs what it needs when missing; the suite is
+# generated into target/screens (deterministic per seed and Chromium build).
+SCREENS := target/screens
+SCREENS_APT := chromium tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation
+screens-suite:
+	command -v chromium >/dev/null && command -v tesseract >/dev/null && fc-list | grep -q 'Liberation Serif' || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SCREENS_APT))
+	test -d tests/screens/node_modules/playwright-core || (cd tests/screens && npm ci --no-audit --no-fund)
+	python3 tests/screens/assets.py .cache/screens/assets
+	node tests/screens/gen.js .cache/screens/assets $(SCREENS)
+
+screens: runtime screens-suite
+	$(CARGO) test --release --locked --test screens -- --ignored --nocapture
 
 # Regenerates ffi/include/veil.h from ffi/src (ffi/tests/header.rs fails when it is stale).
 header:
