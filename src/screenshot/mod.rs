@@ -6,6 +6,7 @@
 //! It must never write a frame whose pixels it could not check: a model failure or an image it
 //! cannot decode drops the event.
 
+pub mod glyphs;
 pub mod localize;
 pub mod paint;
 pub mod rows;
@@ -73,6 +74,9 @@ impl Engine {
         let mut originals: Vec<(usize, String, crate::capture::Rect, Option<String>)> = Vec::new();
         // Boxes whose text was read and checked: they vouch for the text regions under them.
         let mut vouchers: Vec<crate::capture::Rect> = Vec::new();
+        // Findings inside lines: (line box, its text, byte span, what), localised once the
+        // pixels are decoded.
+        let mut line_spans: Vec<(crate::capture::Rect, String, (usize, usize), (crate::detect::Entity, &'static str))> = Vec::new();
         for (i, mut n) in nodes.into_iter().enumerate() {
             let (cx, cy) = localize::centre(&n.bounds);
             if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
@@ -110,7 +114,7 @@ impl Engine {
                     let before = findings.len();
                     let spans = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings, node_cache).map_err(failed)?;
                     for (sp, f) in spans.iter().zip(&findings[before..]) {
-                        boxes.push(PaintBox { rect: localize::span_box(l.bounds, &original, *sp), why: PaintReason::LineSpan, finding: Some((f.entity, f.detector)) });
+                        line_spans.push((l.bounds, original.clone(), *sp, (f.entity, f.detector)));
                     }
                     line_hits += spans.len();
                     if vouches(&original) {
@@ -128,7 +132,7 @@ impl Engine {
                 boxes.push(PaintBox::new(n.bounds, PaintReason::SecureNode));
             } else if !node_spans.is_empty() && line_hits == 0 {
                 // No lines, or the value straddles lines: the whole node.
-                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::NodeText, finding: node_entity });
+                boxes.push(PaintBox { finding: node_entity, ..PaintBox::new(n.bounds, PaintReason::NodeText) });
             }
             kept_nodes.push(n);
         }
@@ -141,7 +145,7 @@ impl Engine {
                 let len = n.text.len();
                 findings.push(FindingReport { entity: j.entity, detector: j.detector, field: "nodes (row)".into(), start: 0, end: len, action: action.name(), keys: None });
                 n.text = crate::operators::replacement(action, j.entity, &n.text, &self.pseudo);
-                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::NodeText, finding: Some((j.entity, j.detector)) });
+                boxes.push(PaintBox { finding: Some((j.entity, j.detector)), ..PaintBox::new(n.bounds, PaintReason::NodeText) });
             }
         }
         s.windows = (!kept_windows.is_empty()).then_some(kept_windows);
@@ -151,6 +155,15 @@ impl Engine {
         drop(bytes);
         // What the detectors see is what leaves: text drawn only in the alpha channel shows.
         paint::flatten_alpha(&mut img);
+        // Spans inside lines: to their glyphs where the ink aligns with the text, else the
+        // proportional estimate with its wide margins.
+        for (line, text, sp, finding) in line_spans {
+            let (rect, pad) = match glyphs::span_box(&img, line, &text, sp) {
+                Some(r) => (r, Some(1)),
+                None => (localize::span_box(line, &text, sp), None),
+            };
+            boxes.push(PaintBox { finding: Some(finding), pad, ..PaintBox::new(rect, PaintReason::LineSpan) });
+        }
         if let Some(fd) = &self.faces {
             let t = Instant::now();
             let mut faces = fd.detect(&img).map_err(|_| DropReason::ModelFailed)?;
@@ -171,13 +184,14 @@ impl Engine {
             let regions = if vouchers.is_empty() {
                 td.detect(&img)
             } else {
-                let text_vouchers: Vec<_> = vouchers.iter().copied().filter(|v| v.h() <= 120).collect();
+                let text_vouchers: Vec<_> = vouchers.iter().filter(|v| v.h() <= 120).map(localize::ink_reach).collect();
                 let mut areas = localize::unvouched_areas(&img, &text_vouchers, 32, 6);
                 areas.extend(windows.iter().zip(&in_scope).filter(|(w, ok)| **ok && mask_all(&w.app)).map(|(w, _)| w.bounds));
                 td.detect_areas(&img, &areas)
             }
             .map_err(|_| DropReason::ModelFailed)?;
             stats.text_ms = ms(t);
+            let reach: Vec<_> = vouchers.iter().map(|v| if v.h() <= 120 { localize::ink_reach(v) } else { *v }).collect();
             for r in regions {
                 let (cx, cy) = localize::centre(&r.core);
                 let window = localize::window_at(&windows, cx, cy);
@@ -185,7 +199,7 @@ impl Engine {
                     continue; // blanked whole already
                 }
                 let masked = window.is_some_and(|w| mask_all(&windows[w].app));
-                if masked || localize::coverage(&r.core, &vouchers, 8) < sc.text_coverage {
+                if masked || localize::coverage(&r.core, &reach, 8) < sc.text_coverage {
                     stats.text_regions += 1;
                     boxes.push(PaintBox::new(r.rect, PaintReason::TextRegion));
                 }
@@ -197,7 +211,7 @@ impl Engine {
                 PaintReason::OutOfScopeWindow | PaintReason::SecureNode => PaintMode::Fill,
                 _ => sc.text,
             };
-            paint::paint(&mut img, &b.rect, sc.padding, mode, sc.fill);
+            paint::paint(&mut img, &b.rect, b.pad.unwrap_or(sc.padding), mode, sc.fill);
         }
         let name = frame_name(seq, &s.image);
         let out = paint::encode(&img, &name)?;

@@ -108,7 +108,7 @@ async function inPage(spec) {
   for (const el of document.querySelectorAll('[data-node]')) {
     const kind = el.dataset.node, join = el.dataset.join === '\\n' ? '\n' : (el.dataset.join ?? ' ');
     const er = el.getBoundingClientRect();
-    const n = { id: `n${nodes.length + 1}`, role: el.dataset.role || 'text', text: '', bounds: box(er.left, er.top, er.width, er.height).map(Math.round), secure: kind === 'secure' };
+    const n = { id: `${spec.page}-${spec.seq}-n${nodes.length + 1}`, role: el.dataset.role || 'text', text: '', bounds: box(er.left, er.top, er.width, er.height).map(Math.round), secure: kind === 'secure' };
     const index = nodes.length;
     nodes.push(n);
     if (kind === 'image') continue;
@@ -192,7 +192,7 @@ async function main() {
       fs.writeFileSync(file, html);
       await tab.goto('file://' + path.resolve(file));
       await tab.evaluate(() => document.fonts.ready);
-      const got = await tab.evaluate(inPage, { page: name, crowd: page.crowd, remote: page.remote, font: page.mono ? v.mono : v.font, size: v.size });
+      const got = await tab.evaluate(inPage, { page: name, seq: seq + 1, crowd: page.crowd, remote: page.remote, font: page.mono ? v.mono : v.font, size: v.size });
       seq += 1;
       const image = `frames/${String(seq).padStart(6, '0')}.png`;
       await tab.screenshot({ path: path.join(arch, image), type: 'png' });
