@@ -9,6 +9,7 @@
 pub mod glyphs;
 pub mod localize;
 pub mod paint;
+pub mod pictures;
 pub mod rows;
 
 use std::time::Instant;
@@ -167,13 +168,37 @@ impl Engine {
         if let Some(fd) = &self.faces {
             let t = Instant::now();
             let mut faces = fd.detect(&img).map_err(|_| DropReason::ModelFailed)?;
-            // Avatars and pictures the UI tree names: small faces, searched up close.
-            for n in s.nodes.iter().flatten().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400) {
-                faces.extend(fd.detect_in(&img, n.bounds).map_err(|_| DropReason::ModelFailed)?);
+            // Small faces, searched up close: in the pictures the UI tree names (avatars,
+            // photos), and in picture-like regions found without it (avatars drawn as
+            // backgrounds, video tiles, photos on canvases and remote desktops).
+            let picture_nodes: Vec<crate::capture::Rect> = s.nodes.iter().flatten().filter(|n| is_picture(n)).map(|n| n.bounds).collect();
+            let mut areas: Vec<crate::capture::Rect> = picture_nodes.iter().copied().filter(|b| b.w().max(b.h()) <= 400).collect();
+            for r in pictures::regions(&img, 16, 24) {
+                if !areas.iter().any(|a| crate::detect::image::intersection(a, &r) * 10 >= r.w() * r.h() * 8) {
+                    areas.push(r);
+                }
             }
+            for a in &areas {
+                let long = a.w().max(a.h()).max(1) as u32;
+                // Small areas at 4x (within 128..=384 px); photos at 2x (at most 1024 px), where a
+                // 16 px face in a crowd becomes one the model sees.
+                let target = if long <= 400 { (long * 4).clamp(128, 384) } else { (long * 2).min(1024) };
+                faces.extend(fd.detect_near(&img, *a, target, 4).map_err(|_| DropReason::ModelFailed)?);
+            }
+            let faces = crate::detect::image::nms(faces, 0.3);
             stats.faces_ms = ms(t);
             stats.faces = faces.len();
-            boxes.extend(faces.into_iter().map(|f| PaintBox::new(f.rect, PaintReason::Face)));
+            for f in faces {
+                let rect = pictures::scaled(&f.rect, sc.face_scale);
+                boxes.push(PaintBox::new(rect, PaintReason::Face));
+                // Optionally the whole picture holding it.
+                let (cx, cy) = localize::centre(&f.rect);
+                if sc.whole_pictures_with_faces {
+                    if let Some(p) = picture_nodes.iter().find(|p| cx >= p.x() && cy >= p.y() && cx < p.x() + p.w() && cy < p.y() + p.h()) {
+                        boxes.push(PaintBox::new(*p, PaintReason::Face));
+                    }
+                }
+            }
         }
         if let Some(td) = &self.text_regions {
             let t = Instant::now();
