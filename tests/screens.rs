@@ -218,7 +218,15 @@ fn realistic_screens() {
             } else {
                 let k = p["node"].as_u64().unwrap() as usize;
                 let node_text = ev["nodes"][k]["text"].as_str().unwrap_or("");
-                if node_text.contains(value) { "not_found_in_text" } else { "mislocalised_pixels" }
+                let chars: Vec<char> = value.chars().collect();
+                let piece_left = value.split_whitespace().any(|w| w.chars().count() >= 3 && node_text.contains(w)) || chars.windows(6).any(|w| node_text.contains(&w.iter().collect::<String>()));
+                if node_text.contains(value) {
+                    "not_found_in_text"
+                } else if piece_left {
+                    "partly_found_in_text"
+                } else {
+                    "mislocalised_pixels"
+                }
             };
             let entity = p["entity"].as_str().unwrap();
             if !all {

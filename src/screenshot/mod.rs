@@ -90,6 +90,8 @@ impl Engine {
             let node_cache = if n.secure { None } else { cache };
             let picture = is_picture(&n);
             let original = (!n.secure && n.lines.is_none()).then(|| n.text.clone());
+            let node_original = n.text.clone();
+            let line_originals: Vec<String> = n.lines.iter().flatten().map(|l| l.text.clone()).collect();
             let mut node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, node_cache).map_err(failed)?;
             // Pieces of values the stream saw typed into this element (a box of a card).
             if let Some(values) = n.id.as_ref().and_then(|id| focus.values.get(&format!("e\0{id}"))) {
@@ -131,8 +133,8 @@ impl Engine {
                     lines.iter_mut().for_each(|l| l.text.clear());
                 }
                 boxes.push(PaintBox::new(n.bounds, PaintReason::SecureNode));
-            } else if !node_spans.is_empty() && line_hits == 0 {
-                // No lines, or the value straddles lines: the whole node.
+            } else if !node_spans.is_empty() && (line_hits == 0 || straddles(&node_original, &node_spans, &line_originals)) {
+                // No lines, or a value straddles lines: the whole node.
                 boxes.push(PaintBox { finding: node_entity, ..PaintBox::new(n.bounds, PaintReason::NodeText) });
             }
             kept_nodes.push(n);
@@ -286,6 +288,16 @@ impl FrameFocus<'_> {
 pub(crate) struct FrameOut {
     pub stats: FrameStats,
     pub bytes: Vec<u8>,
+}
+
+/// Whether a value found in a node's text lies in none of its lines whole (it straddles a
+/// line break): the line passes cannot have painted it, though they painted others.
+fn straddles(text: &str, spans: &[(usize, usize)], lines: &[String]) -> bool {
+    !lines.is_empty()
+        && spans.iter().any(|&(s, e)| {
+            let v = text.get(s..e).unwrap_or("").trim();
+            !v.is_empty() && !lines.iter().any(|l| l.contains(v))
+        })
 }
 
 /// A node that shows a picture (avatar, photo): where small faces hide.
