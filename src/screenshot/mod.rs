@@ -111,11 +111,35 @@ impl Engine {
             // picture (its alt text says nothing of the text drawn inside it), not an empty one.
             let vouches = |t: &str| !picture && !t.trim().is_empty();
             let mut line_hits = 0;
+            // Values found in the node's text that straddle its lines: their pieces per line,
+            // or None when a piece lies in no line (then the whole node is painted).
+            let node_found: Vec<crate::detect::Finding> = node_spans
+                .iter()
+                .enumerate()
+                .map(|(k, &(start, end))| {
+                    let (entity, detector) = findings.get(node_first + k).map(|f| (f.entity, f.detector)).or(node_entity).unwrap_or((crate::detect::Entity::Secret, "node"));
+                    crate::detect::Finding { start, end, entity, detector, score: 1.0 }
+                })
+                .collect();
+            let pieces = straddling_pieces(&node_original, &node_found, &line_originals);
             if let Some(lines) = n.lines.as_mut() {
                 for (j, l) in lines.iter_mut().enumerate() {
                     let original = l.text.clone();
                     let before = findings.len();
-                    let spans = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings, node_cache).map_err(failed)?;
+                    let field = format!("nodes[{i}].lines[{j}].text");
+                    let spans = match pieces.as_ref().map(|p| &p[j]).filter(|p| !p.is_empty()) {
+                        // A piece of a value that straddles lines: the line's own findings and
+                        // the piece, replaced in its text and painted as one.
+                        Some(extra) => {
+                            let mut r = self.redact_with(&original, node_cache).map_err(failed)?;
+                            r.findings.extend(extra.iter().cloned());
+                            let found = crate::detect::resolve_in(&original, r.findings);
+                            self.report_findings(&found, &field, findings);
+                            l.text = crate::operators::apply(&original, &found, |e| self.policy.action(e), &self.pseudo);
+                            found.iter().map(|f| (f.start, f.end)).collect()
+                        }
+                        None => self.redact_field(&mut l.text, &field, findings, node_cache).map_err(failed)?,
+                    };
                     for (sp, f) in spans.iter().zip(&findings[before..]) {
                         line_spans.push((l.bounds, original.clone(), *sp, (f.entity, f.detector)));
                     }
@@ -133,8 +157,8 @@ impl Engine {
                     lines.iter_mut().for_each(|l| l.text.clear());
                 }
                 boxes.push(PaintBox::new(n.bounds, PaintReason::SecureNode));
-            } else if !node_spans.is_empty() && (line_hits == 0 || straddles(&node_original, &node_spans, &line_originals)) {
-                // No lines, or a value straddles lines: the whole node.
+            } else if !node_spans.is_empty() && (line_hits == 0 || pieces.is_none()) {
+                // No lines, or a value straddles lines where they cannot be told: the whole node.
                 boxes.push(PaintBox { finding: node_entity, ..PaintBox::new(n.bounds, PaintReason::NodeText) });
             }
             kept_nodes.push(n);
@@ -290,14 +314,45 @@ pub(crate) struct FrameOut {
     pub bytes: Vec<u8>,
 }
 
-/// Whether a value found in a node's text lies in none of its lines whole (it straddles a
-/// line break): the line passes cannot have painted it, though they painted others.
-fn straddles(text: &str, spans: &[(usize, usize)], lines: &[String]) -> bool {
-    !lines.is_empty()
-        && spans.iter().any(|&(s, e)| {
-            let v = text.get(s..e).unwrap_or("").trim();
+/// For each line of a node, the pieces of the node's findings that lie in no line whole (they
+/// straddle a line break), as findings of that line's text; `Some` of empty vectors when no
+/// finding straddles. `None` when the lines cannot be placed in the node's text in order, or
+/// a straddling value has a visible piece outside every line: then only the whole node is safe.
+fn straddling_pieces(text: &str, found: &[crate::detect::Finding], lines: &[String]) -> Option<Vec<Vec<crate::detect::Finding>>> {
+    let mut out = vec![Vec::new(); lines.len()];
+    let straddling: Vec<&crate::detect::Finding> = found
+        .iter()
+        .filter(|f| {
+            let v = text.get(f.start..f.end).unwrap_or("").trim();
             !v.is_empty() && !lines.iter().any(|l| l.contains(v))
         })
+        .collect();
+    if straddling.is_empty() || lines.is_empty() {
+        return Some(out);
+    }
+    // Each line's byte offset in the node's text, in order.
+    let mut at = Vec::with_capacity(lines.len());
+    let mut cursor = 0;
+    for l in lines {
+        let o = cursor + text.get(cursor..)?.find(l.as_str())?;
+        at.push(o);
+        cursor = o + l.len();
+    }
+    for f in straddling {
+        let mut covered = vec![false; f.end - f.start];
+        for (j, (l, &o)) in lines.iter().zip(&at).enumerate() {
+            let (s, e) = (f.start.max(o), f.end.min(o + l.len()));
+            if s < e {
+                covered[s - f.start..e - f.start].iter_mut().for_each(|c| *c = true);
+                out[j].push(crate::detect::Finding { start: s - o, end: e - o, ..*f });
+            }
+        }
+        let outside = text[f.start..f.end].char_indices().any(|(k, c)| !covered[k] && !c.is_whitespace());
+        if outside {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 /// A node that shows a picture (avatar, photo): where small faces hide.
