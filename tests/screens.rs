@@ -245,7 +245,8 @@ fn realistic_screens() {
         for face in f["faces"].as_array().unwrap() {
             let b = B::of(&face["box"]);
             let n = b.pixels(&orig).count().max(1);
-            let hidden = b.pixels(&orig).filter(|&(x, y)| painted(&outimg, x, y)).count() as f64 / n as f64 >= 0.95;
+            let share = b.pixels(&orig).filter(|&(x, y)| painted(&outimg, x, y)).count() as f64 / n as f64;
+            let hidden = share >= 0.95;
             faces.add(hidden);
             pg.1.add(hidden);
             let kind = face["kind"].as_str().unwrap();
@@ -258,7 +259,7 @@ fn realistic_screens() {
             let gn = g.pixels(&orig).count().max(1);
             face_wide.push(g.pixels(&orig).filter(|&(x, y)| painted(&outimg, x, y)).count() as f64 / gn as f64);
             if !hidden {
-                leaks.push(format!("{label}: face {kind} {}x{} px not hidden", b.x1 - b.x0, b.y1 - b.y0));
+                leaks.push(format!("{label}: face {kind} {}x{} px not hidden ({:.0}% of its box painted)", b.x1 - b.x0, b.y1 - b.y0, share * 100.0));
             }
         }
         for l in all_lines {
