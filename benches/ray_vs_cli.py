@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--cpus", type=int, default=os.cpu_count())
     ap.add_argument("--veil", default=str(ROOT / "target" / "release" / "veil"))
     a = ap.parse_args()
-    os.environ.setdefault("VEIL_PSEUDONYM_KEY", "bench-key")
+    os.environ.setdefault("VEIL_PSEUDONYM_KEY", "bench-key-3d7a90c1e4")
     tmp = Path(tempfile.mkdtemp(prefix="veil-ray-bench-"))
     src = tmp / "src"
     for i in range(a.archives):

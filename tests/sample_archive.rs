@@ -207,26 +207,31 @@ fn streaming_sessions_match_the_archive_run() {
     let (_d, out, archive_report) = run(&root().join("testdata/sample"));
     let archive_events = std::fs::read_to_string(out.join("events.jsonl")).unwrap();
     let archive_seqs: Vec<u64> = archive_events.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["seq"].as_u64().unwrap()).collect();
-    let input: Vec<veil::capture::Event> = std::fs::read_to_string(root().join("testdata/sample/events.jsonl"))
-        .unwrap()
-        .lines()
-        .filter_map(|l| veil::capture::parse_line(l.as_bytes()).ok())
-        .map(|p| p.event)
-        .collect();
+    // The raw lines, malformed ones included: a session parses them as an archive run does.
+    let input = std::fs::read_to_string(root().join("testdata/sample/events.jsonl")).unwrap();
     let engine = Engine::new(Policy::default()).unwrap();
     let exp = expected();
     std::thread::scope(|s| {
-        for _ in 0..3 {
-            s.spawn(|| {
+        // Three chunkings: the defaults; tiny chunks and flushes at arbitrary lines; no hold
+        // at all (events leave as soon as typing settles).
+        for variant in 0..3u64 {
+            let (engine, input, exp, archive_seqs) = (&engine, &input, &exp, &archive_seqs);
+            s.spawn(move || {
                 let frames = DirFrames { dir: root().join("testdata/sample"), out: Default::default() };
-                let mut session = veil::Session::new(&engine, &frames, 10_000);
+                let mut session = veil::Session::new(engine, &frames, if variant == 2 { 0 } else { 10_000 });
+                if variant == 1 {
+                    session.max_pending = 3;
+                }
                 let mut released = Vec::new();
-                for ev in input.iter().cloned() {
-                    released.extend(session.push(ev).unwrap().events);
+                for (i, line) in input.lines().enumerate() {
+                    released.extend(session.push_line(line.as_bytes()).unwrap().events);
+                    if variant == 1 && (i * 7) % 5 == 0 {
+                        released.extend(session.flush().unwrap().events);
+                    }
                 }
                 released.extend(session.finish().unwrap().events);
                 let seqs: Vec<u64> = released.iter().map(|e| e.seq).collect();
-                assert_eq!(seqs, archive_seqs);
+                assert_eq!(&seqs, archive_seqs, "chunking {variant}");
                 let text: String = released.iter().map(|e| serde_json::to_string(e).unwrap() + "\n").collect();
                 let streams = typed_streams(&text);
                 for p in exp["planted"].as_array().unwrap() {

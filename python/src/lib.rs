@@ -31,7 +31,7 @@ fn py_err(e: veil::Error) -> PyErr {
     match e {
         E::Policy(_) | E::PolicyIo { .. } | E::PseudonymKey(_) => PolicyError::new_err(msg),
         E::Model(_) => ModelError::new_err(msg),
-        E::InputIo { .. } | E::NoEvents { .. } | E::UnknownArchiveType { .. } => InputError::new_err(msg),
+        E::InputIo { .. } | E::NoEvents { .. } | E::UnknownArchiveType { .. } | E::InputTooLarge { .. } => InputError::new_err(msg),
         E::OutputIo { .. } => OutputError::new_err(msg),
         E::OutputExists { .. } => OutputExistsError::new_err(msg),
         E::Internal { .. } => InternalError::new_err(msg),

@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT / "testdata"))
 import outputs  # noqa: E402  (testdata/outputs.py)
 
 # One key for every engine and CLI run of the tests, so pseudonyms can be compared.
-os.environ["VEIL_PSEUDONYM_KEY"] = "pytest-key"
+os.environ["VEIL_PSEUDONYM_KEY"] = "pytest-key-5c81d2a0e7"
 
 import veil  # noqa: E402
 

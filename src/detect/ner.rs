@@ -83,13 +83,15 @@ impl NerDetector {
         for (i, t) in tokens.iter().enumerate() {
             windows_of(i, &t.ids, &mut windows);
         }
-        // Similar lengths together: less padding.
-        windows.sort_by_key(|w| w.ids.len());
+        // One text per run: the int8 model quantises activations per tensor, over the whole
+        // batch, so a text batched with others could be labelled differently than alone. Each
+        // run holds windows of one text only (split at BATCH_TOKENS, by the text alone), so a
+        // text's findings depend on that text and nothing else.
         let mut batches: Vec<&[Window]> = Vec::new();
         let mut rest = &windows[..];
         while !rest.is_empty() {
             let mut n = 1;
-            while n < rest.len() && (n + 1) * rest[n].ids.len() <= BATCH_TOKENS {
+            while n < rest.len() && rest[n].text == rest[0].text && (n + 1) * rest[n].ids.len() <= BATCH_TOKENS {
                 n += 1;
             }
             let (b, r) = rest.split_at(n);

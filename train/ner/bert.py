@@ -1,4 +1,4 @@
-"""MiniLM-L6 (BERT architecture) token classifier in JAX: forward pass and parameter loading.
+"""MiniLM (BERT architecture, any depth and width) token classifier in JAX: forward pass and parameter loading.
 
 The parameter names are those of the Hugging Face checkpoint (`model.safetensors`), so the
 same dict is loaded for fine-tuning here and written into the ONNX graph by export.py.
@@ -8,12 +8,17 @@ import jax
 import jax.numpy as jnp
 from safetensors.numpy import load_file
 
-HIDDEN, HEADS, EPS = 384, 12, 1e-12
+HEAD_DIM, EPS = 32, 1e-12  # MiniLM's head width; a student keeps it (heads = hidden / 32)
 
 
 def layers(p):
     """Number of encoder layers in a parameter dict."""
     return len({k.split(".")[2] for k in p if k.startswith("encoder.layer.")})
+
+
+def hidden(p):
+    """Hidden size of a parameter dict."""
+    return p["embeddings.word_embeddings.weight"].shape[1]
 
 
 def load_base(path, num_labels, seed=0, keep_layers=None):
@@ -25,7 +30,7 @@ def load_base(path, num_labels, seed=0, keep_layers=None):
         return keep_layers is None or not k.startswith("encoder.layer.") or int(k.split(".")[2]) < keep_layers
     w = {k: v for k, v in load_file(path).items() if keep(k)}
     rng = np.random.default_rng(seed)
-    w["classifier.weight"] = (rng.standard_normal((num_labels, HIDDEN)) * 0.02).astype(np.float32)
+    w["classifier.weight"] = (rng.standard_normal((num_labels, hidden(w))) * 0.02).astype(np.float32)
     w["classifier.bias"] = np.zeros((num_labels,), np.float32)
     return w
 
@@ -49,22 +54,24 @@ def forward(p, ids, mask, dropout_rng=None, rate=0.1):
         return jnp.where(keep, x / (1.0 - rate), 0.0)
 
     b, s = ids.shape
+    H = hidden(p)
+    heads_n = H // HEAD_DIM
     x = p["embeddings.word_embeddings.weight"][ids]
     x = x + p["embeddings.position_embeddings.weight"][:s][None]
     x = x + p["embeddings.token_type_embeddings.weight"][0][None, None]
     x = drop(layer_norm(x, p["embeddings.LayerNorm.weight"], p["embeddings.LayerNorm.bias"]), 0)
     bias = (1.0 - mask[:, None, None, :].astype(jnp.float32)) * -1e4
-    hd = HIDDEN // HEADS
+    hd = HEAD_DIM
     for i in range(layers(p)):
         pre = f"encoder.layer.{i}."
         def heads(t):
-            return t.reshape(b, s, HEADS, hd).transpose(0, 2, 1, 3)
+            return t.reshape(b, s, heads_n, hd).transpose(0, 2, 1, 3)
         q = heads(dense(p, pre + "attention.self.query", x))
         k = heads(dense(p, pre + "attention.self.key", x))
         v = heads(dense(p, pre + "attention.self.value", x))
         a = jax.nn.softmax(q @ k.transpose(0, 1, 3, 2) / np.sqrt(hd) + bias, axis=-1)
         a = drop(a, 10 * i + 1)
-        c = (a @ v).transpose(0, 2, 1, 3).reshape(b, s, HIDDEN)
+        c = (a @ v).transpose(0, 2, 1, 3).reshape(b, s, H)
         c = drop(dense(p, pre + "attention.output.dense", c), 10 * i + 2)
         x = layer_norm(x + c, p[pre + "attention.output.LayerNorm.weight"], p[pre + "attention.output.LayerNorm.bias"])
         h = jax.nn.gelu(dense(p, pre + "intermediate.dense", x), approximate=False)

@@ -145,6 +145,19 @@ def score(rows, predicted):
     return res
 
 
+def false_spans(rows, predicted):
+    """On the hard-negative set: predicted spans that overlap no gold span (over-redaction of
+    UI words, plan names, user names...), in total and per template kind, and the texts hit."""
+    res = {"texts": len(rows), "false_spans": 0, "texts_hit": 0, "by_kind": {}}
+    for r, pred in zip(rows, predicted):
+        bad = [p for p in pred if not any(p[0] < e and s < p[1] for s, e, _ in r["spans"])]
+        kind = r["template"].split(":")[0]
+        res["false_spans"] += len(bad)
+        res["texts_hit"] += int(bool(bad))
+        res["by_kind"][kind] = res["by_kind"].get(kind, 0) + len(bad)
+    return res
+
+
 def read_jsonl(path):
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f]

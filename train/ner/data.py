@@ -9,74 +9,33 @@ numbers (those are the regex rules' job; the model must not learn to fire on the
 The held-out split uses its own templates (TEST_TEMPLATES), never seen in training, and its
 own faker seed, so its figures measure generalisation to new wording, not memory.
 
-    python data.py --train 24000 --test 3000 --out data/
+    python data.py --train 48000 --test 3000 --out data/   (v2: the student's data)
+    python data.py --train 24000 --test 3000 --v1 --out data/   (the teacher's)
 """
 import argparse
 import json
 import os
 import random
 import re
+import sys
 
 from faker import Faker
+
+sys.path.insert(0, os.path.dirname(__file__))
 
 LOCALES = ["en_US", "en_GB", "en_AU", "en_CA", "en_IE", "en_IN", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_CA",
            "es_ES", "es_MX", "it_IT", "nl_NL", "pt_BR", "pt_PT", "pl_PL", "sv_SE", "da_DK", "no_NO", "fi_FI",
            "cs_CZ", "hu_HU", "ro_RO", "tr_TR", "id_ID", "vi_VN", "zh_CN", "ja_JP", "ko_KR", "ru_RU"]
 
-# Not personal data: apps, products and brands seen in window titles and UI chrome.
-PRODUCTS = ["Google Chrome", "Chrome", "Firefox", "Safari", "Microsoft Edge", "Slack", "Microsoft Teams", "Teams", "Zoom",
-            "Outlook", "Gmail", "Excel", "Word", "PowerPoint", "OneNote", "Visual Studio Code", "VS Code", "IntelliJ IDEA",
-            "PyCharm", "Xcode", "Android Studio", "Terminal", "iTerm2", "Finder", "File Explorer", "Notion", "Figma",
-            "Jira", "Confluence", "GitHub", "GitLab", "Bitbucket", "Docker Desktop", "Postman", "Photoshop", "Illustrator",
-            "Acrobat Reader", "Spotify", "Calendar", "Notes", "Preview", "Keynote", "Numbers", "Pages", "Trello",
-            "Asana", "Salesforce", "HubSpot", "Zendesk", "Discord", "WhatsApp", "Telegram", "Signal", "Skype",
-            "Dropbox", "Google Drive", "OneDrive", "Google Docs", "Google Sheets", "Miro", "Linear", "Datadog",
-            "Grafana", "Kibana", "Jenkins", "CircleCI", "Kubernetes", "Terraform", "PostgreSQL", "MySQL", "Redis",
-            "Python", "Rust", "JavaScript", "TypeScript", "React", "Node.js", "Windows", "macOS", "Ubuntu", "Linux",
-            "iPhone", "Android", "Kindle", "ChatGPT", "Copilot", "Tableau", "SAP", "Workday", "ServiceNow"]
-UI_WORDS = ["File", "Edit", "View", "Insert", "Format", "Tools", "Help", "Window", "Settings", "Preferences", "Save",
-            "Save As", "Open Recent", "Close Tab", "New Tab", "Downloads", "Documents", "Desktop", "Inbox", "Sent",
-            "Drafts", "Archive", "Spam", "Trash", "Search", "Filter", "Sort by", "Refresh", "Cancel", "OK", "Apply",
-            "Submit", "Next", "Back", "Continue", "Sign in", "Sign out", "Log out", "Profile", "Account", "Billing",
-            "Dashboard", "Overview", "Reports", "Analytics", "Pull requests", "Issues", "Actions", "Projects", "Wiki",
-            "Security", "Insights", "Merge", "Commit", "Push", "Pull", "Fetch", "Branches", "Tags", "Releases",
-            "Untitled", "Untitled document", "Welcome", "Getting Started", "Home", "Explore", "Notifications",
-            "Messages", "Contacts", "People", "Teams", "Channels", "Threads", "Mentions", "Bookmarks", "Favorites",
-            "Recent", "Shared with me", "Starred", "Today", "Tomorrow", "Yesterday", "Monday", "Tuesday", "Wednesday",
-            "Thursday", "Friday", "January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December", "Q1", "Q2", "Q3", "Q4", "Budget", "Roadmap", "Sprint",
-            "Backlog", "In Progress", "Done", "To Do", "Blocked", "High", "Low", "Medium", "Urgent", "Draft", "Final",
-            "Approved", "Rejected", "Pending", "Total", "Subtotal", "Tax", "Amount", "Invoice", "Receipt", "Order",
-            "Customer", "Supplier", "Employee", "Manager", "Name", "Address", "City", "Country", "Company", "Phone"]
-IDENTS = ["getUserName", "user_name", "first_name", "last_name", "lastName", "firstName", "self.city", "AddressLine1",
-          "companyId", "org_id", "personId", "customer.address", "parseAddress()", "normalize_city", "CompanyService",
-          "UserRepository", "fetchOrganization", "location_id", "geo.country_code", "PERSON_TABLE", "HttpClient",
-          "useState", "useEffect", "handleSubmit", "onClick", "__init__", "main.rs", "Cargo.toml", "README.md",
-          "package.json", "Dockerfile", "Makefile", "index.tsx", "App.vue", "settings.py", "config.yaml",
-          "docker-compose.yml", ".env.example", "src/lib.rs", "tests/test_api.py", "build.gradle", "pom.xml",
-          "String", "Vec<u8>", "HashMap", "Option<T>", "Result", "async fn", "impl Display", "SELECT", "JOIN",
-          "WHERE", "GROUP BY", "NullPointerException", "TypeError", "KeyError", "404 Not Found", "200 OK",
-          "localhost:8080", "127.0.0.1", "v2.3.1", "release-2024.10", "feature/login-page", "hotfix/null-check"]
-# Field labels that are not names: "Escalations: call ...", "IBAN: ...".
-FIELD_LABELS = ["Escalations", "IBAN", "SWIFT", "BIC", "Reference", "Ref", "Invoice", "Ticket", "Case", "Order",
-                "Tracking", "Account", "Balance", "Due", "Total", "Status", "Priority", "Severity", "Owner team",
-                "Hotline", "Support", "Helpdesk", "Reception", "Fax", "Mobile", "Tel", "Office", "Extension",
-                "Notes", "Comment", "Subject", "Agenda", "Summary", "Deadline", "Budget", "Version", "Build",
-                "Region code", "Port", "Host", "Token", "Key", "Password", "PIN", "OTP", "Code", "Serial",
-                "Warranty", "License", "Policy", "Claim", "Member ID", "Patient ID", "Badge", "Desk", "Room",
-                "Floor", "Gate", "Seat", "Flight", "Booking", "Voucher", "Coupon", "Promo", "Discount", "VAT",
-                "Net", "Gross", "Currency", "Rate", "Fee", "Deposit", "Refund", "Payout", "Escalation path"]
-WORDS = ["meeting", "report", "deadline", "review", "update", "draft", "budget", "notes", "agenda", "proposal",
-         "contract", "invoice", "schedule", "feedback", "presentation", "launch", "migration", "outage", "deploy",
-         "rollback", "design", "prototype", "summary", "quarterly", "forecast", "onboarding", "training", "offsite",
-         "standup", "retro", "planning", "sync", "demo", "interview", "candidate", "hiring", "ticket", "bug",
-         "feature", "customer", "vendor", "partner", "lead", "opportunity", "pipeline", "campaign", "newsletter"]
+from vocab import (FIELD_LABELS, IDENTS, INDUSTRIES, PLACE_WORDS, PLAN_HEADS, PLAN_TAILS, PLAN_WORDS,  # noqa: E402
+                   PRODUCTS, STATUSES, UI_SPLIT, UI_WORDS, WORDS)
 
 
 class Values:
     """Faker-backed value sources; each returns (text, entity or None)."""
 
-    def __init__(self, seed):
+    def __init__(self, seed, split="train"):
+        self.split = split
         self.rng = random.Random(seed)
         self.fakers = {}
         for i, loc in enumerate(LOCALES):
@@ -195,6 +154,49 @@ class Values:
     def label(self):
         return self.rng.choice(FIELD_LABELS)
 
+    def plan(self):
+        """A plan, tier or product name: never an entity, however capitalised."""
+        r = self.rng.random()
+        head = self.rng.choice(PLAN_HEADS[self.split])
+        tail = self.rng.choice(PLAN_TAILS[self.split])
+        if r < 0.35:
+            return head + tail
+        if r < 0.5:
+            return f"{head}{tail} {self.rng.choice(['Pro', 'Plus', 'X', '2', '360', 'Max', 'Mini', 'Lite', '5', 'Air'])}"
+        if r < 0.65:
+            return f"{tail} plan" if self.rng.random() < 0.5 else f"{self.rng.choice(PLAN_WORDS[self.split])} plan"
+        if r < 0.8:
+            return self.rng.choice(PLAN_WORDS[self.split])
+        return f"{head} {tail}"
+
+    def placeword(self):
+        w = self.rng.choice(PLACE_WORDS[self.split])
+        return w.capitalize() if self.rng.random() < 0.5 else w
+
+    def industry(self):
+        return self.rng.choice(INDUSTRIES)
+
+    def status(self):
+        return self.rng.choice(STATUSES)
+
+    def chrome(self):
+        return self.rng.choice(UI_SPLIT[self.split])
+
+    def login(self):
+        """A user name as typed in a login form: handle-shaped, never a name span."""
+        u = self.user()
+        r = self.rng.random()
+        if r < 0.25:
+            u += str(self.rng.randint(1, 999))
+        elif r < 0.35:
+            u = u.replace(".", "_")
+        return u
+
+    def sentence(self):
+        """Common English words in a sentence (faker's en_US word list): never names."""
+        t = self.fakers["en_US"].sentence(nb_words=self.rng.randint(4, 14))
+        return t.lower() if self.rng.random() < 0.3 else t
+
     def opaque(self):
         """Passwords, ids, hashes: never names, however they look."""
         f = self.fakers["en_US"]
@@ -219,6 +221,8 @@ SLOTS = {
     "EMAIL": ("email", None), "PHONE": ("phone", None), "DATE": ("date", None), "NUM": ("num", None),
     "MONEY": ("money", None), "JOB": ("job", None), "URL": ("url", None), "USER": ("user", None),
     "LABEL": ("label", None), "OPAQUE": ("opaque", None),
+    "PLAN": ("plan", None), "PLACEWORD": ("placeword", None), "INDUSTRY": ("industry", None), "STATUS": ("status", None),
+    "CHROME": ("chrome", None), "LOGIN": ("login", None), "SENT": ("sentence", None),
     "PRODUCT": (None, None), "UI": (None, None), "IDENT": (None, None), "WORD": (None, None),
 }
 LISTS = {"PRODUCT": PRODUCTS, "UI": UI_WORDS, "IDENT": IDENTS, "WORD": WORDS}
@@ -300,7 +304,44 @@ TRAIN_TEMPLATES = {
         "{PRODUCT}, {PRODUCT} and {PRODUCT} are open.", "Your {LABEL} is {OPAQUE}.", "{LABEL} and {LABEL} were updated.",
     ],
     "bare": ["{PER}", "{FIRST}", "{LAST}", "{CITY}", "{COUNTRY}", "{ORG}", "{ADDR}", "{STREET}", "{CITYC}", "{OPAQUE}", "{LABEL}",
-             "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}", "{JOB}", "{DATE}", "{EMAIL}"],
+             "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}", "{JOB}", "{DATE}", "{EMAIL}", "{PLAN}", "{CHROME}", "{LOGIN}",
+             "{PLACEWORD}", "{INDUSTRY}", "{STATUS}"],
+    # v2: login and account screens (user names are handles, not name spans)
+    "login": [
+        "Username\n{LOGIN}\nPassword\n\u2022\u2022\u2022\u2022\u2022\u2022\u2022\u2022\n{CHROME}",
+        "Username: {LOGIN}", "User name {LOGIN}", "Login {LOGIN}", "Sign in as {LOGIN}", "Logged in as {LOGIN}",
+        "Email or username\n{LOGIN}", "{LOGIN} \u00b7 Sign out", "Welcome back, {LOGIN}", "@{LOGIN}",
+        "Switch account: {LOGIN}", "{CHROME}\n{CHROME}\n{CHROME}", "Account: {LOGIN} ({PLAN})",
+        "Welcome back, {FIRST}!", "Signed in as {PER}", "{PER}\n{EMAIL}\n{CHROME}",
+        "Your plan: {PLAN}\n{CHROME}", "{CHROME} | {CHROME} | {CHROME}", "Current plan {PLAN} - {MONEY}/month",
+        "{LOGIN} pushed to {IDENT}", "git clone git@github.com:{LOGIN}/{IDENT}.git",
+    ],
+    # v2: record tables and CRM cells, entities beside cells that are not
+    "table": [
+        "Company\tIndustry\tPlan\tStatus\n{ORG}\t{INDUSTRY}\t{PLAN}\t{STATUS}",
+        "{ORG} | {INDUSTRY} | {PLAN} | {STATUS} | {MONEY}", "{PER} | {EMAIL} | {ORG} | {CITY}",
+        "{PER}\t{JOB}\t{ORG}\t{STATUS}", "Account name: {ORG}\nIndustry: {INDUSTRY}\nTier: {PLAN}\nOwner: {PER}",
+        "{INDUSTRY}", "{STATUS}", "{PLAN}", "{INDUSTRY} | {PLAN} | {STATUS}", "{CHROME}\t{CHROME}\t{CHROME}\t{CHROME}",
+        "{ORG}\n{CITY}, {COUNTRY}\n{INDUSTRY}", "{PLACEWORD} | {PLAN} | {MONEY}", "Region: {PLACEWORD}",
+        "Territory {PLACEWORD} {NUM}", "{CITY} | {NUM} deals | {MONEY}", "Plan {PLAN} \u2022 {NUM} seats",
+        "Contact: {PER} ({JOB}, {ORG})", "{ORG} \u2014 {STATUS} \u2014 renewal {DATE}",
+    ],
+    # v2: everyday words in sentences, alone and around entities
+    "sentences": [
+        "{SENT}", "{SENT} {SENT}", "{SENT} Ask {FIRST}.", "{PER} said: {SENT}", "{SENT} ({CITY})",
+        "{SENT} {ORG} agreed.", "{FIRST}, {SENT}", "{SENT} We met in {CITY}, {COUNTRY}.", "{SENT} {SENT} {SENT}",
+    ],
+    # v2: prose and chrome around words that look like names or places but are not
+    "product": [
+        "Upgrade to {PLAN} to unlock more seats.", "{PLAN} includes {NUM} GB of storage.",
+        "You are on the {PLAN} plan.", "Compare {PLAN} and {PLAN}", "{PLAN} renews on {DATE}.",
+        "The {PLACEWORD} {WORD} starts at 10.", "{PLACEWORD} {WORD} notes", "Greater than {NUM}",
+        "Filter: amount greater than {MONEY}", "town hall {WORD} on {DATE}", "{PLACEWORD} team {WORD}",
+        "Sales in the {PLACEWORD} region grew {NUM}%.", "Meet {FIRST} downtown at {STREET}.",
+        "{PER} moved the {WORD} to the {PLACEWORD} office in {CITY}.", "{PRODUCT} {PLAN} trial expires {UI}",
+        "{PLAN} is now available in {COUNTRY}.", "{ORG} upgraded to {PLAN}.", "Open {PLAN} settings",
+        "class {PLAN}Service:", "const plan = \"{PLAN}\";", "{IDENT} returns {PLAN}",
+    ],
 }
 
 # Held-out templates: new wording for each source, never used in training.
@@ -339,6 +380,22 @@ TEST_TEMPLATES = {
     "bare": ["{PER}", "{ORG}", "{CITY}", "{ADDR}", "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}"],
 }
 
+# What v2 added to the training templates; `--v1` leaves it out (the teacher's recipe).
+V2_KINDS = {"login", "table", "product", "sentences"}
+V2_BARE = {"{PLAN}", "{CHROME}", "{LOGIN}", "{PLACEWORD}", "{INDUSTRY}", "{STATUS}"}
+
+# The negative held-out set: templates and word lists of the v2 hard-negative classes, never used in
+# training, with a few entities among them (a screen has both).
+TEST_NEG_TEMPLATES = {
+    "login": ["Sign-in name\n{LOGIN}\nPassword\n{CHROME}", "Hello, {LOGIN}", "Not {LOGIN}? Switch user", "Member: {LOGIN}",
+              "{LOGIN} signed in {UI}"],
+    "table": ["Customer\tSector\tTier\n{ORG}\t{INDUSTRY}\t{PLAN}", "{PLAN} \u00b7 {STATUS} \u00b7 {MONEY}",
+              "Owner {PER} | Stage {STATUS} | {PLAN}", "{CHROME}: {PLACEWORD}", "{PLACEWORD} \u2192 {PLAN}"],
+    "product": ["Switch to {PLAN} today", "Your {PLAN} subscription is active.", "{PLACEWORD} view of the {WORD}",
+                "The {WORD} team in the {PLACEWORD} area", "Only values greater than {NUM} are shown",
+                "Try {PLAN} free for {NUM} days", "{CHROME}", "{PLAN}"],
+}
+
 SLOT_RE = re.compile(r"\{([A-Z]+)\}")
 
 
@@ -371,7 +428,7 @@ def fill(template, values):
 
 
 def examples(templates, n, seed, split, long_share=0.08):
-    values = Values(seed)
+    values = Values(seed, "test" if split.startswith("test") else "train")
     flat = [(src, t) for src, ts in templates.items() for t in ts]
     # sources weigh equally, whatever their template count
     weights = [1.0 / len(templates[src]) for src, _ in flat]
@@ -399,11 +456,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", type=int, default=24000)
     ap.add_argument("--test", type=int, default=3000)
+    ap.add_argument("--test-neg", type=int, default=1000)
+    ap.add_argument("--v1", action="store_true", help="the first model's training templates (the teacher's recipe)")
     ap.add_argument("--out", default="data")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    assert not {t for ts in TRAIN_TEMPLATES.values() for t in ts if t not in ("{PER}", "{ORG}", "{CITY}", "{ADDR}", "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}")} & {t for ts in TEST_TEMPLATES.values() for t in ts}
-    for name, templates, n, seed in [("train", TRAIN_TEMPLATES, a.train, 1), ("test", TEST_TEMPLATES, a.test, 2)]:
+    bare = {"{PER}", "{ORG}", "{CITY}", "{ADDR}", "{PRODUCT}", "{UI}", "{IDENT}", "{WORD}", "{PLAN}", "{CHROME}"}
+    train_t = {t for ts in TRAIN_TEMPLATES.values() for t in ts} - bare
+    assert not train_t & {t for ts in list(TEST_TEMPLATES.values()) + list(TEST_NEG_TEMPLATES.values()) for t in ts}
+    train = TRAIN_TEMPLATES
+    if a.v1:
+        train = {k: [t for t in ts if t not in V2_BARE] for k, ts in TRAIN_TEMPLATES.items() if k not in V2_KINDS}
+    for name, templates, n, seed in [("train", train, a.train, 1), ("test", TEST_TEMPLATES, a.test, 2),
+                                     ("test_neg", TEST_NEG_TEMPLATES, a.test_neg, 3)]:
         rows = examples(templates, n, seed, name)
         with open(os.path.join(a.out, f"{name}.jsonl"), "w", encoding="utf-8") as f:
             for r in rows:

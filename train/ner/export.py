@@ -18,9 +18,9 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import LABELS, decode, encode, read_jsonl, score, tokenizer  # noqa: E402
+from common import LABELS, decode, encode, false_spans, read_jsonl, score, tokenizer  # noqa: E402
 
-from bert import EPS, HEADS, HIDDEN, layers  # noqa: E402
+from bert import EPS, HEAD_DIM, hidden, layers  # noqa: E402
 
 
 def build(params):
@@ -54,9 +54,9 @@ def build(params):
     inv = node("Sub", [init("one_f", np.array(1.0, np.float32)), maskf], "mask_inv")
     bias = node("Mul", [inv, init("neg_big", np.array(-1e4, np.float32))], "mask_bias2")
     bias = node("Unsqueeze", [bias, init("axes12", np.array([1, 2], np.int64))], "mask_bias")
-    hd = HIDDEN // HEADS
-    split_shape = init("split_shape", np.array([0, 0, HEADS, hd], np.int64))
-    merge_shape = init("merge_shape", np.array([0, 0, HIDDEN], np.int64))
+    hd = HEAD_DIM
+    split_shape = init("split_shape", np.array([0, 0, hidden(params) // hd, hd], np.int64))
+    merge_shape = init("merge_shape", np.array([0, 0, hidden(params)], np.int64))
     scale = init("scale", np.array(1.0 / np.sqrt(hd), np.float32))
     sqrt2 = init("sqrt2", np.array(np.sqrt(2.0), np.float32))
     half = init("half", np.array(0.5, np.float32))
@@ -91,38 +91,107 @@ def build(params):
     return model
 
 
-def run_all(sess, tok, rows, batch=32):
-    """Probabilities for every row, batched by similar length (as the engine batches)."""
-    enc = [encode(tok, r["text"]) for r in rows]
-    order = sorted(range(len(rows)), key=lambda i: len(enc[i][0]))
-    out = [None] * len(rows)
+def quantize(fp32, out, fmt="dynamic", hidden_size=None, calib=None):
+    """Writes an int8 version of the fp32 graph at `out` and returns `out`. Formats:
+    `dynamic` (weights int8 per tensor, activations quantised per run: what ships), `dynamic-pc`
+    (weights per output channel), `fused-dynamic` (ONNX Runtime's transformer fusions first:
+    Attention, SkipLayerNormalization, BiasGelu, then dynamic int8), `static` (QDQ with
+    activation ranges calibrated on `calib`, a list of id arrays)."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_dynamic, quantize_static
+    src = fp32
+    if fmt.startswith("fused"):
+        from onnxruntime.transformers.optimizer import optimize_model
+        m = optimize_model(fp32, model_type="bert", num_heads=hidden_size // HEAD_DIM, hidden_size=hidden_size, opt_level=0)
+        src = out + ".fused.onnx"
+        m.save_model_to_file(src)
+        fmt = fmt[len("fused-"):]
+    if fmt in ("dynamic", "dynamic-pc"):
+        quantize_dynamic(src, out, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gather", "Attention"], per_channel=fmt == "dynamic-pc",
+                         extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    elif fmt == "static":
+        class Reader(CalibrationDataReader):
+            def __init__(self):
+                self.it = iter(calib or [np.random.default_rng(0).integers(1000, 20000, (1, 24)) for _ in range(16)])
+
+            def get_next(self):
+                ids = next(self.it, None)
+                return None if ids is None else {"input_ids": np.asarray(ids, np.int64).reshape(1, -1), "attention_mask": np.ones((1, np.asarray(ids).size), np.int64)}
+        quantize_static(src, out, Reader(), quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
+                        op_types_to_quantize=["MatMul", "Gather"], per_channel=False)
+    else:
+        raise ValueError(f"unknown quantisation format {fmt}")
+    if src != fp32:
+        os.remove(src)
+    q = onnx.load(out)
+    if not any(p.key == "labels" for p in q.metadata_props):
+        q.metadata_props.append(onnx.StringStringEntryProto(key="labels", value=",".join(LABELS)))
+    onnx.save(q, out)
+    return out
+
+
+def run_ids(sess, id_lists, batch=32):
+    """Probabilities [tokens, labels] for every list of token ids, batched by similar length
+    (as the engine batches)."""
+    order = sorted(range(len(id_lists)), key=lambda i: len(id_lists[i]))
+    out = [None] * len(id_lists)
     for i in range(0, len(order), batch):
         idx = order[i:i + batch]
-        L = max(len(enc[j][0]) for j in idx)
+        L = max(len(id_lists[j]) for j in idx)
         ids = np.zeros((len(idx), L), np.int64)
         mask = np.zeros((len(idx), L), np.int64)
         for r, j in enumerate(idx):
-            ids[r, :len(enc[j][0])] = enc[j][0]
-            mask[r, :len(enc[j][0])] = 1
+            ids[r, :len(id_lists[j])] = id_lists[j]
+            mask[r, :len(id_lists[j])] = 1
         probs = sess.run(["probs"], {"input_ids": ids, "attention_mask": mask})[0]
         for r, j in enumerate(idx):
-            out[j] = probs[r, :len(enc[j][0])]
-    return enc, out
+            out[j] = probs[r, :len(id_lists[j])]
+    return out
+
+
+def run_all(sess, tok, rows, batch=32):
+    """Encodings and probabilities for every row."""
+    enc = [encode(tok, r["text"]) for r in rows]
+    return enc, run_ids(sess, [e[0] for e in enc], batch)
+
+
+def evaluate(path, tok, rows, negatives):
+    """Held-out scores, hard-negative false spans, batched throughput and size of one graph."""
+    import onnxruntime as ort
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 2
+    sess = ort.InferenceSession(path, so)
+    t = time.time()
+    enc, probs = run_all(sess, tok, rows)
+    el = time.time() - t
+    preds = [decode(r["text"], e[1], e[2], p) for r, e, p in zip(rows, enc, probs)]
+    out = {"scores": score(rows, preds), "texts_per_s": round(len(rows) / el, 1), "bytes": os.path.getsize(path)}
+    if negatives:
+        enc, probs = run_all(sess, tok, negatives)
+        out["negatives"] = false_spans(negatives, [decode(r["text"], e[1], e[2], p) for r, e, p in zip(negatives, enc, probs)])
+    return out
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--params", required=True)
-    ap.add_argument("--data", required=True)
+    ap.add_argument("--params", default=None)
+    ap.add_argument("--data", default="data")
     ap.add_argument("--tokenizer", required=True)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--heldout", default=None, help="held-out jsonl (default: data/test.jsonl)")
+    ap.add_argument("--negatives", default=None, help="hard-negative jsonl: false spans are counted")
+    ap.add_argument("--evaluate", default=None, help="only score this graph (e.g. the teacher) and print the figures")
+    ap.add_argument("--quant", default="dynamic", help="quantisation format (see quantize)")
     ap.add_argument("--metrics", default=None, help="write held-out figures (JSON) here")
     ap.add_argument("--tokenizer-out", default=None, help="write the tokenizer (no truncation, no padding) here")
     a = ap.parse_args()
 
     import onnxruntime as ort
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    if a.evaluate:
+        tok = tokenizer(a.tokenizer)
+        rows = read_jsonl(a.heldout or os.path.join(a.data, "test.jsonl"))
+        print(json.dumps(evaluate(a.evaluate, tok, rows, read_jsonl(a.negatives) if a.negatives else [])))
+        return
     params = dict(np.load(a.params))
     fp32 = a.out + ".fp32.onnx"
     onnx.save(build(params), fp32)
@@ -131,7 +200,7 @@ def main():
     import jax.numpy as jnp
     import bert
     tok = tokenizer(a.tokenizer)
-    rows = read_jsonl(os.path.join(a.data, "test.jsonl"))
+    rows = read_jsonl(a.heldout or os.path.join(a.data, "test.jsonl"))
     sample = [r["text"] for r in rows[:8]]
     ids, _, _, _ = encode(tok, sample[0])
     x = np.array([ids], np.int64)
@@ -145,19 +214,12 @@ def main():
     print(f"fp32 ONNX vs JAX: max |diff| {diff:.2e}")
     assert diff < 1e-3, diff
 
-    quantize_dynamic(fp32, a.out, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gather"], per_channel=False)
-    q = onnx.load(a.out)
-    q.metadata_props.append(onnx.StringStringEntryProto(key="labels", value=",".join(LABELS)))
-    onnx.save(q, a.out)
+    quantize(fp32, a.out, a.quant, hidden(params))
 
     figures = {}
+    negatives = read_jsonl(a.negatives) if a.negatives else []
     for name, path in [("fp32", fp32), ("int8", a.out)]:
-        sess = ort.InferenceSession(path, so)
-        t = time.time()
-        enc, probs = run_all(sess, tok, rows)
-        el = time.time() - t
-        preds = [decode(r["text"], e[1], e[2], p) for r, e, p in zip(rows, enc, probs)]
-        figures[name] = {"scores": score(rows, preds), "texts_per_s": round(len(rows) / el, 1), "bytes": os.path.getsize(path)}
+        figures[name] = evaluate(path, tok, rows, negatives)
         print(name, json.dumps(figures[name]))
     os.remove(fp32)
     if a.tokenizer_out:
