@@ -186,7 +186,7 @@ impl Engine {
         // proportional estimate with its wide margins.
         for (line, text, sp, finding) in line_spans {
             let (rect, pad) = match glyphs::span_box(&img, line, &text, sp) {
-                Some(r) => (r, Some(1)),
+                Some(r) => (to_line_ends(r, line, &text, sp), Some(1)),
                 None => (localize::span_box(line, &text, sp), None),
             };
             boxes.push(PaintBox { finding: Some(finding), pad, ..PaintBox::new(rect, PaintReason::LineSpan) });
@@ -353,6 +353,19 @@ fn straddling_pieces(text: &str, found: &[crate::detect::Finding], lines: &[Stri
         }
     }
     Some(out)
+}
+
+/// A glyph box reaching its line's text's start or end goes on to that edge of the line's box:
+/// nothing of the line lies beyond it to keep, and a pixel of anti-aliased ink might.
+fn to_line_ends(r: crate::capture::Rect, line: crate::capture::Rect, text: &str, (s, e): (usize, usize)) -> crate::capture::Rect {
+    let (mut x0, mut x1) = (r.x(), r.x() + r.w());
+    if text.get(..s).is_some_and(|t| t.trim().is_empty()) {
+        x0 = x0.min(line.x());
+    }
+    if text.get(e..).is_some_and(|t| t.trim().is_empty()) {
+        x1 = x1.max(line.x() + line.w());
+    }
+    crate::capture::Rect([x0, r.y(), x1 - x0, r.h()])
 }
 
 /// A node that shows a picture (avatar, photo): where small faces hide.
