@@ -212,15 +212,12 @@ impl Detector for RuleSet {
         self.detect_plain(text, out);
         // Values glued to their label (`SSN536-22-1234`): found in a shadow with the glued
         // points made boundaries, kept only where they start at such a point.
-        let points = glued::points(text);
-        if !points.is_empty() {
-            let shadow = glued::shadow(text, &points);
+        for p in glued::points(text) {
+            let (shadow, base) = glued::window(text, p);
+            let at = p - base + 1;
             let mut found = Vec::new();
             self.detect_plain(&shadow, &mut found);
-            out.extend(found.into_iter().filter_map(|f| {
-                let (s, e) = (glued::to_text(&points, f.start), glued::to_text(&points, f.end));
-                (points.binary_search(&s).is_ok() && s < e).then(|| Finding { start: s, end: e, ..f })
-            }));
+            out.extend(found.into_iter().filter(|f| f.start == at && f.end > at).map(|f| Finding { start: base + f.start - 1, end: base + f.end - 1, ..f }));
         }
     }
 }
