@@ -76,6 +76,10 @@ fn latency_budgets() {
         let mut batches: Vec<_> = (0..6).map(|_| common::keystrokes(2000)).collect();
         measure(5, 2000.0, || drop(cold.redact_batch(batches.pop().unwrap(), &no_frames, &|_| {}).unwrap()))
     }));
+    results.push(("keystroke_per_key_edited", {
+        let mut batches: Vec<_> = (0..4).map(|_| common::edited_keystrokes(2000)).collect();
+        measure(3, 2000.0, || drop(cold.redact_batch(batches.pop().unwrap(), &no_frames, &|_| {}).unwrap()))
+    }));
     results.push(("text_event_throughput", {
         let mut batches: Vec<_> = (0..4).map(|_| common::text_events(1000)).collect();
         measure(3, 1000.0, || drop(cold.redact_batch(batches.pop().unwrap(), &no_frames, &|_| {}).unwrap()))

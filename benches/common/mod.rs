@@ -34,6 +34,61 @@ pub fn keystrokes(n: usize) -> Vec<Record> {
         .collect()
 }
 
+/// `n` key events of the same mail text edited as people edit (a typo fixed with Backspace,
+/// arrows, a selection, a click every 29 characters, AltGr, Enter): one long, heavily edited
+/// field, the keys planner's hardest ordinary case.
+pub fn edited_keystrokes(n: usize) -> Vec<Record> {
+    let text = "mail jane.doe@example.com about invoice 4711, then call +44 20 7946 0018. ";
+    let mut out = Vec::new();
+    let mut seq = 0u64;
+    let mut push = |v: serde_json::Value, out: &mut Vec<Record>| {
+        seq += 1;
+        let mut v = v;
+        v["seq"] = seq.into();
+        v["ts"] = (1000 + seq).into();
+        out.push(Record::Event { line: seq as usize, parsed: parse_line(v.to_string().as_bytes()).unwrap() });
+    };
+    let target = serde_json::json!({"app": "mail", "element": "body"});
+    let key = |k: &str, t: Option<&str>, mods: &[&str]| {
+        let mut v = serde_json::json!({"kind": "key", "key": k, "target": target});
+        if let Some(t) = t {
+            v["text"] = t.into();
+        }
+        if !mods.is_empty() {
+            v["mods"] = serde_json::json!(mods);
+        }
+        v
+    };
+    let mut i = 0;
+    while out.len() < n {
+        for (j, c) in text.chars().enumerate() {
+            let s = c.to_string();
+            if c == '@' {
+                push(key("q", Some("@"), &["ctrl", "alt"]), &mut out);
+            } else {
+                push(key(&s, Some(&s), &[]), &mut out);
+            }
+            match (i + j) % 29 {
+                3 => {
+                    push(key("x", Some("x"), &[]), &mut out);
+                    push(key("Backspace", None, &[]), &mut out);
+                }
+                11 => {
+                    push(key("ArrowLeft", None, &[]), &mut out);
+                    push(key("ArrowRight", None, &[]), &mut out);
+                }
+                17 => push(key("ArrowLeft", None, &["shift"]), &mut out),
+                23 => push(serde_json::json!({"kind": "mouse", "action": "click", "x": 5, "y": 5}), &mut out),
+                _ => {}
+            }
+        }
+        push(key("Enter", None, &[]), &mut out);
+        i += 1;
+    }
+    out.truncate(n);
+    out
+}
+
 /// `n` text events (UI strings, some with PII).
 pub fn text_events(n: usize) -> Vec<Record> {
     (0..n)

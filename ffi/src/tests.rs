@@ -51,11 +51,11 @@ fn bad_arguments_are_statuses_and_carry_no_values() {
     assert_eq!(unsafe { veil_redact_text(e, null(), 3, &mut out) }, VeilStatus::InvalidArgument);
     assert_eq!(unsafe { veil_redact_text(e, b"x".as_ptr(), 1, null_mut()) }, VeilStatus::InvalidArgument);
     let mut eng = null_mut();
-    assert_eq!(unsafe { veil_engine_new(b"[actions]\nEMAIL_ADRESS = \"tag\"\n\0".as_ptr().cast(), &mut eng) }, VeilStatus::Policy);
+    assert_eq!(unsafe { veil_engine_new(c"[actions]\nEMAIL_ADRESS = \"tag\"\n".as_ptr(), &mut eng) }, VeilStatus::Policy);
     assert!(eng.is_null());
     assert_eq!(unsafe { veil_engine_new(null(), null_mut()) }, VeilStatus::InvalidArgument);
     let mut rep = VeilBuf::EMPTY;
-    assert_eq!(unsafe { veil_redact_archive(e, b"/nonexistent/archive\0".as_ptr().cast(), b"/tmp/veil-ffi-never\0".as_ptr().cast(), false, &mut rep) }, VeilStatus::Input);
+    assert_eq!(unsafe { veil_redact_archive(e, c"/nonexistent/archive".as_ptr(), c"/tmp/veil-ffi-never".as_ptr(), false, &mut rep) }, VeilStatus::Input);
     for code in 0..=8 {
         let m = unsafe { CStr::from_ptr(veil_status_message(code)) }.to_str().unwrap();
         assert!(!m.is_empty());

@@ -40,6 +40,9 @@ pub enum DropReason {
     SecureInput,
     UnverifiedPixels,
     RedactedKeystroke,
+    /// Keys typed at an unknown place in a long, heavily edited field, past what the planner
+    /// checks per field: dropped, as they could complete a value anywhere in it.
+    UncheckedKeystroke,
     ModelFailed,
     InternalError,
 }
@@ -65,6 +68,7 @@ impl DropReason {
             DropReason::SecureInput => "secure_input",
             DropReason::UnverifiedPixels => "unverified_pixels",
             DropReason::RedactedKeystroke => "redacted_keystroke",
+            DropReason::UncheckedKeystroke => "unchecked_keystroke",
             DropReason::ModelFailed => "model_failed",
             DropReason::InternalError => "internal_error",
         }

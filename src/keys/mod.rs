@@ -199,6 +199,55 @@ mod tests {
         assert_eq!(plan.rewrites[&2], KeyRewrite::Drop(DropReason::SecureInput), "Enter types a newline: dropped too");
     }
 
+    /// Keys typed after a click go at an unknown place: in a long field, one that completes a
+    /// value far from where the editor guessed (the end) is still caught.
+    #[test]
+    fn click_placed_key_completing_a_value_far_away() {
+        let filler = "notes about the quarterly plan and what we discussed at the offsite ".repeat(6);
+        let mut t = KeyTracker::default();
+        let typed = |t: &mut KeyTracker, seq: &mut u64, s: &str| {
+            for c in s.chars() {
+                t.key(*seq, *seq, &key(&c.to_string()), "app");
+                *seq += 1;
+            }
+        };
+        let mut seq = 0;
+        // An IBAN with one character of its bank code missing, then a long text after it.
+        typed(&mut t, &mut seq, "iban GB29NWK60161331926819 ");
+        typed(&mut t, &mut seq, &filler);
+        t.click();
+        let clicked = seq;
+        typed(&mut t, &mut seq, "B");
+        let d = Detect { full: &|t| Some(rules(t)), rules: &rules };
+        let plan = plan(&t, &d, &|_| &Action::Redact, &Pseudonymizer::new(b"k".to_vec()));
+        assert!(plan.findings.iter().any(|f| f.entity == Entity::IbanCode), "{:?}", plan.findings);
+        assert!(plan.rewrites.contains_key(&clicked), "the B that completes the IBAN");
+    }
+
+    /// A long field edited past the placement budget: the keys of blocks typed at unknown places
+    /// are dropped (counted), not passed unchecked; ordinary typing in it is kept.
+    #[test]
+    fn blocks_past_the_placement_budget_are_dropped() {
+        let text = "call me about invoice 4711 and the meeting notes from monday afternoon ";
+        let mut t = KeyTracker::default();
+        let mut seq = 0;
+        let mut blocks = Vec::new();
+        for _ in 0..60 {
+            t.click();
+            blocks.push(seq);
+            for c in text.chars() {
+                t.key(seq, seq, &key(&c.to_string()), "app");
+                seq += 1;
+            }
+        }
+        let d = Detect { full: &|t| Some(rules(t)), rules: &rules };
+        let plan = plan(&t, &d, &|_| &Action::Redact, &Pseudonymizer::new(b"k".to_vec()));
+        let unchecked = plan.rewrites.values().filter(|r| matches!(r, KeyRewrite::Drop(DropReason::UncheckedKeystroke))).count();
+        assert!(unchecked > 0, "the budget was reached");
+        assert!(!plan.rewrites.contains_key(&blocks[0]), "the first blocks were placed and checked");
+        assert!(matches!(plan.rewrites.get(&(seq - 1)), Some(KeyRewrite::Drop(DropReason::UncheckedKeystroke))));
+    }
+
     #[test]
     fn output_keys_carry_no_more_than_their_text() {
         let mut k = Key { key: "j".into(), text: Some("@".into()), mods: vec![], target: None };

@@ -39,6 +39,20 @@ pub struct Detect<'a> {
 struct Reading {
     buf: Buf,
     ner: bool,
+    /// For a block of keys read at one of the places it could have gone: the block's chars in
+    /// `buf`. Only what touches them is new; the rest is read whole elsewhere.
+    focus: Option<(usize, usize)>,
+}
+
+impl Reading {
+    fn whole(buf: Buf, ner: bool) -> Reading {
+        Reading { buf, ner, focus: None }
+    }
+
+    /// Whether a span of `buf` is worth a hit: any span, or one touching the focus.
+    fn touches(&self, (s, e): (usize, usize)) -> bool {
+        self.focus.is_none_or(|(fs, fe)| s < fe && fs < e)
+    }
 }
 
 /// One thing found in one reading: the buffer, the finding's span and its token-wide span
@@ -76,36 +90,143 @@ fn flag_sets(f: &Field) -> Vec<Flags> {
     out
 }
 
-/// The readings of one field.
-fn readings(f: &Field) -> (Vec<Reading>, Run) {
+/// Characters of context kept around what changed, on each side (then out to whole tokens):
+/// more than any value the detectors look for spans.
+const CONTEXT: usize = 64;
+
+/// Windows of `buf` around `[lo, hi]` char ranges, each grown by [`CONTEXT`] and then to token
+/// boundaries, overlapping ones merged.
+fn windows_around(buf: &Buf, mut ranges: Vec<(usize, usize)>) -> Vec<Buf> {
+    ranges.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (lo, hi) in ranges {
+        let (s, e) = widen(buf, (lo.saturating_sub(CONTEXT), (hi + CONTEXT).min(buf.len())));
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    merged.into_iter().map(|(s, e)| buf[s..e].to_vec()).collect()
+}
+
+/// What a snapshot holds that `text` (the field's final text under the same reading) does not:
+/// windows around characters later deleted and around neighbours later pulled apart. A value
+/// must lie there to be in the snapshot and not in the final text; the rest is checked with
+/// the final text already, so long edited fields cost what their edits touch.
+fn novel_windows(snapshot: &Buf, text: &Buf) -> Vec<Buf> {
+    // Where each character (by its key and its rank among that key's characters) ends up.
+    let mut rank: HashMap<u64, usize> = HashMap::new();
+    let mut at: HashMap<(u64, usize), usize> = HashMap::new();
+    for (i, &(_, s)) in text.iter().enumerate() {
+        let r = rank.entry(s).or_default();
+        at.insert((s, *r), i);
+        *r += 1;
+    }
+    rank.clear();
+    let mut prev: Option<Option<usize>> = None;
+    let mut novel: Vec<(usize, usize)> = Vec::new();
+    for (i, &(_, s)) in snapshot.iter().enumerate() {
+        let r = rank.entry(s).or_default();
+        let here = at.get(&(s, *r)).copied();
+        *r += 1;
+        let broken = match (prev, here) {
+            (_, None) => true,
+            (Some(Some(p)), Some(q)) => q != p + 1,
+            _ => false,
+        };
+        if broken {
+            novel.push((i.saturating_sub(1), i + 1));
+        }
+        prev = Some(here);
+    }
+    windows_around(snapshot, novel)
+}
+
+/// Token edges, and every position inside tokens that could hold a structured value (a digit,
+/// an `@`, a mix of letters and digits): where a few keys typed after a click could have gone
+/// to complete one.
+fn insertion_points(base: &Buf) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i <= base.len() {
+        if i == base.len() || base[i].0.is_whitespace() {
+            out.push(i);
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < base.len() && !base[i].0.is_whitespace() {
+            i += 1;
+        }
+        let tok = &base[start..i];
+        let valueish = tok.iter().any(|(c, _)| c.is_ascii_digit() || matches!(c, '@' | '.' | ':' | '/' | '-' | '=')) || tok.len() >= 12;
+        if valueish {
+            out.extend(start..=i);
+        } else {
+            out.extend([start, i]);
+        }
+    }
+    out.dedup();
+    out
+}
+
+/// Context around a place a block of keys could have gone, each side (then out to whole
+/// tokens): a label and the longest spaced value fit in it.
+const PLACE_CONTEXT: usize = 40;
+
+/// Characters of readings per field spent on keys typed at unknown places (about 0.1 s of the
+/// rules). A field edited past it (thousands of characters, dozens of clicks) has the keys of
+/// its remaining blocks dropped: they could complete a value anywhere in it.
+const PLACEMENT_BUDGET: usize = 1 << 20;
+
+/// The readings of one field, its literal run, and the keys typed at unknown places that the
+/// placement budget left unchecked.
+fn readings(f: &Field) -> (Vec<Reading>, Run, Vec<u64>) {
     let sets = flag_sets(f);
     let runs: Vec<Run> = sets.iter().map(|&fl| editor::run(&f.ops, fl)).collect();
     let lit = runs[0].clone();
     let mut out: Vec<Reading> = Vec::new();
-    out.push(Reading { buf: lit.text.clone(), ner: true });
-    out.extend(lit.snapshots.iter().map(|s| Reading { buf: s.clone(), ner: true }));
-    out.push(Reading { buf: lit.log.clone(), ner: true });
-    for r in &runs[1..] {
-        out.push(Reading { buf: r.text.clone(), ner: false });
-        out.extend(r.snapshots.iter().map(|s| Reading { buf: s.clone(), ner: false }));
+    out.push(Reading::whole(lit.text.clone(), true));
+    for s in &lit.snapshots {
+        out.extend(novel_windows(s, &lit.text).into_iter().map(|buf| Reading::whole(buf, true)));
     }
-    // Keys typed after the cursor became unknown: at every position they could have gone.
+    out.push(Reading::whole(lit.log.clone(), true));
+    for r in &runs[1..] {
+        out.push(Reading::whole(r.text.clone(), false));
+        for s in &r.snapshots {
+            out.extend(novel_windows(s, &r.text).into_iter().map(|buf| Reading::whole(buf, false)));
+        }
+    }
+    // Keys typed after the cursor became unknown: at every position they could have gone, each
+    // read with the context around that position.
+    let mut spent = 0;
+    let mut unchecked = Vec::new();
     for seg in &lit.segments {
         let seg: HashSet<u64> = seg.iter().copied().collect();
         let (block, base): (Buf, Buf) = lit.text.iter().partition(|(_, s)| seg.contains(s));
         if block.is_empty() {
             continue;
         }
-        let at = lit.text.iter().position(|(_, s)| seg.contains(s)).unwrap_or(base.len());
-        let (lo, hi) = if base.len() <= 256 { (0, base.len()) } else { (at.saturating_sub(128), (at + 128).min(base.len())) };
-        for p in lo..=hi {
-            let mut buf = base[..p].to_vec();
-            buf.extend_from_slice(&block);
-            buf.extend_from_slice(&base[p..]);
-            out.push(Reading { buf, ner: false });
+        // A short field: every place (a label's missing letter counts too); a long one: the
+        // places a value could be completed.
+        let points: Vec<usize> = if base.len() <= 256 { (0..=base.len()).collect() } else { insertion_points(&base) };
+        let cost = points.len() * (2 * PLACE_CONTEXT + block.len());
+        if spent + cost > PLACEMENT_BUDGET && base.len() > 2 * PLACE_CONTEXT {
+            unchecked.extend(block.iter().map(|&(_, s)| s));
+            continue;
         }
+        spent += cost;
+        for p in points {
+            let (s, e) = widen(&base, (p.saturating_sub(PLACE_CONTEXT), (p + PLACE_CONTEXT).min(base.len())));
+            let mut buf = base[s..p].to_vec();
+            buf.extend_from_slice(&block);
+            buf.extend_from_slice(&base[p..e]);
+            out.push(Reading { buf, ner: false, focus: Some((p - s, p - s + block.len())) });
+        }
+        // The rest without the block: what the block's guessed place split.
+        out.push(Reading::whole(base, false));
     }
-    (out, lit)
+    (out, lit, unchecked)
 }
 
 /// Widens a char span to the whitespace-delimited token around it.
@@ -139,7 +260,7 @@ fn grams(values: &[(String, Entity)]) -> HashMap<[char; 4], Entity> {
 }
 
 /// Chars of `buf` inside runs of 4+ that are pieces of a value: `(start, end, entity)`.
-fn pieces(buf: &Buf, grams: &HashMap<[char; 4], Entity>) -> Vec<(usize, usize, Entity)> {
+fn pieces(buf: &[(char, u64)], grams: &HashMap<[char; 4], Entity>) -> Vec<(usize, usize, Entity)> {
     let lower: Vec<char> = buf.iter().map(|(c, _)| c.to_lowercase().next().unwrap_or(*c)).collect();
     let mut out: Vec<(usize, usize, Entity)> = Vec::new();
     for i in 0..lower.len().saturating_sub(3) {
@@ -166,6 +287,7 @@ pub fn could_be_value_prefix(token: &str) -> bool {
 /// Plans rewrites for everything the tracker holds.
 pub fn plan<'a>(t: &KeyTracker, d: &Detect, action_of: &dyn Fn(Entity) -> &'a Action, pseudo: &Pseudonymizer) -> KeyPlan {
     let mut plan = KeyPlan::default();
+    let mut unchecked: Vec<u64> = Vec::new();
     // Readings per field (secure fields excluded: their keys are dropped whole).
     let mut per_field: Vec<(&Field, Vec<Reading>, Run)> = Vec::new();
     for f in t.fields() {
@@ -175,7 +297,8 @@ pub fn plan<'a>(t: &KeyTracker, d: &Detect, action_of: &dyn Fn(Entity) -> &'a Ac
             }
             continue;
         }
-        let (r, lit) = readings(f);
+        let (r, lit, unplaced) = readings(f);
+        unchecked.extend(unplaced);
         per_field.push((f, r, lit));
     }
     let mut hits: Vec<Hit> = Vec::new();
@@ -205,6 +328,9 @@ pub fn plan<'a>(t: &KeyTracker, d: &Detect, action_of: &dyn Fn(Entity) -> &'a Ac
             };
             for fi in found {
                 let Some(span) = char_span(&at, &fi) else { continue };
+                if !r.touches(widen(&r.buf, span)) {
+                    continue;
+                }
                 vals.push((text[fi.start..fi.end].to_string(), fi.entity));
                 hits.push(Hit { buf: &r.buf, span, wide: widen(&r.buf, span), entity: fi.entity, detector: fi.detector });
             }
@@ -256,16 +382,27 @@ pub fn plan<'a>(t: &KeyTracker, d: &Detect, action_of: &dyn Fn(Entity) -> &'a Ac
             continue;
         }
         for r in readings {
-            for (s, e, entity) in pieces(&r.buf, &g) {
+            // Pieces that touch a focus lie within three chars of it.
+            let (lo, hi) = r.focus.map_or((0, r.buf.len()), |(s, e)| (s.saturating_sub(3), (e + 3).min(r.buf.len())));
+            for (s, e, entity) in pieces(&r.buf[lo..hi], &g) {
+                let (s, e) = (s + lo, e + lo);
                 hits.push(Hit { buf: &r.buf, span: (s, e), wide: widen(&r.buf, (s, e)), entity, detector: "join" });
             }
         }
     }
+    // The same value is found in many overlapping readings: each distinct hit is applied once.
+    type HitKey<'h> = (Entity, &'h [(char, u64)], usize, usize);
+    let mut applied: HashSet<HitKey> = HashSet::new();
     for h in &hits {
-        apply(&mut plan, h, action_of(h.entity), pseudo);
+        if applied.insert((h.entity, &h.buf[h.wide.0..h.wide.1], h.span.0 - h.wide.0, h.span.1 - h.wide.0)) {
+            apply(&mut plan, h, action_of(h.entity), pseudo);
+        }
     }
     for seq in failed {
         plan.rewrites.insert(seq, KeyRewrite::Drop(DropReason::ModelFailed));
+    }
+    for seq in unchecked {
+        plan.rewrites.insert(seq, KeyRewrite::Drop(DropReason::UncheckedKeystroke));
     }
     // A key that only deleted rewritten characters would let a replay count them: it goes too.
     for (_, _, lit) in &per_field {

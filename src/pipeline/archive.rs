@@ -57,10 +57,12 @@ impl Engine {
     }
 }
 
+/// One line as read: its bytes, or why it was dropped and what it may have meant.
+type RawLine = Result<Vec<u8>, (DropReason, Protective)>;
 
 /// Reads and parses every line of `events.jsonl` (parsing in parallel).
 pub fn read_records(reader: &ArchiveReader, max_line: usize) -> Result<Vec<Record>> {
-    let mut raw: Vec<(usize, Result<Vec<u8>, (DropReason, Protective)>)> = Vec::new();
+    let mut raw: Vec<(usize, RawLine)> = Vec::new();
     let mut r = reader.events()?;
     let mut buf = Vec::new();
     let mut line = 0;
