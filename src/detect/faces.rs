@@ -11,6 +11,11 @@ use super::image::{bgr_tensor, input_size, nms, ImageDetector, Region};
 use crate::capture::Rect;
 use crate::runtime::{self, ModelError};
 
+/// Up close, a picture area is already where a face is likely: the score a face needs there is
+/// this share of the whole-frame threshold (tiny, blurred avatars score low; a false face in a
+/// picture costs only paint on the picture).
+const NEAR: f32 = 0.6;
+
 pub struct FaceDetector {
     session: Mutex<ort::session::Session>,
     /// Long side of the network input: smaller is faster, larger finds smaller faces.
@@ -22,16 +27,24 @@ impl FaceDetector {
     pub fn load(path: &Path, threads: usize, max_side: u32, threshold: f32) -> Result<Self, ModelError> {
         let d = FaceDetector { session: Mutex::new(runtime::session(path, threads)?), max_side, threshold };
         // The first run allocates and plans: pay it at load, not on the first frame.
-        d.run(&RgbaImage::new(64, 64), 64)?;
+        d.run(&RgbaImage::new(64, 64), 64, d.threshold)?;
         Ok(d)
     }
 }
 
 impl FaceDetector {
     /// Faces inside one small area (an avatar or picture node): the crop, with a margin, is
-    /// run upscaled so that faces of 15-40 px are found; boxes come back in image pixels.
+    /// run upscaled (long side 4x, within 128..=384 px) so that faces of 15-40 px are found;
+    /// boxes come back in image pixels.
     pub fn detect_in(&self, img: &RgbaImage, area: Rect) -> Result<Vec<Region>, ModelError> {
-        let m = (area.w().max(area.h()) / 4).max(4);
+        let long = area.w().max(area.h()).max(1) as u32;
+        self.detect_near(img, area, (long * 4).clamp(128, 384), 4)
+    }
+
+    /// Faces inside `area` (with a margin of a quarter of its long side, at least `min_margin`
+    /// px), the crop run with its long side at `target` px (up- or downscaled).
+    pub fn detect_near(&self, img: &RgbaImage, area: Rect, target: u32, min_margin: i64) -> Result<Vec<Region>, ModelError> {
+        let m = (area.w().max(area.h()) / 4).max(min_margin);
         let x0 = (area.x() - m).clamp(0, img.width() as i64) as u32;
         let y0 = (area.y() - m).clamp(0, img.height() as i64) as u32;
         let x1 = (area.x() + area.w() + m).clamp(0, img.width() as i64) as u32;
@@ -40,13 +53,11 @@ impl FaceDetector {
             return Ok(Vec::new());
         }
         let crop = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
-        // Upscale so the long side is 4x, within 128..=384 px.
         let long = (x1 - x0).max(y1 - y0);
-        let target = (long * 4).clamp(128, 384);
         let k = target as f32 / long as f32;
         let up = image::imageops::resize(&crop, ((x1 - x0) as f32 * k) as u32, ((y1 - y0) as f32 * k) as u32, image::imageops::FilterType::Triangle);
         Ok(self
-            .run(&up, target)?
+            .run(&up, target, self.threshold * NEAR)?
             .into_iter()
             .map(|r| {
                 let rect = Rect([
@@ -60,7 +71,7 @@ impl FaceDetector {
             .collect())
     }
 
-    fn run(&self, img: &RgbaImage, max_side: u32) -> Result<Vec<Region>, ModelError> {
+    fn run(&self, img: &RgbaImage, max_side: u32, threshold: f32) -> Result<Vec<Region>, ModelError> {
         let (w, h) = input_size(img.width(), img.height(), max_side);
         let input = bgr_tensor(img, w, h, |_, v| v as f32);
         let tensor = ort::value::Tensor::from_array(input).map_err(|e| ModelError::Run(e.to_string()))?;
@@ -78,7 +89,7 @@ impl FaceDetector {
             for j in 0..fw {
                 let k = i * fw + j;
                 let score = heat[k];
-                if score <= self.threshold {
+                if score <= threshold {
                     continue;
                 }
                 let s0 = scale[k].exp() * 4.0;
@@ -99,6 +110,6 @@ impl FaceDetector {
 impl ImageDetector for FaceDetector {
     /// Faces in the whole frame, at `max_side`.
     fn detect(&self, img: &RgbaImage) -> Result<Vec<Region>, ModelError> {
-        self.run(img, self.max_side)
+        self.run(img, self.max_side, self.threshold)
     }
 }

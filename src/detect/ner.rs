@@ -110,7 +110,16 @@ impl NerDetector {
                 }
             }
         }
-        Ok(texts.iter().zip(&tokens).zip(&per_text).map(|((text, t), p)| decode(text, &t.offsets, p, &self.thresholds)).collect())
+        Ok(texts
+            .iter()
+            .zip(&tokens)
+            .zip(&per_text)
+            .map(|((text, t), p)| {
+                let mut found = decode(text, &t.offsets, p, &self.thresholds);
+                grow_surnames(text, &mut found);
+                found
+            })
+            .collect())
     }
 
     fn tokenize(&self, text: &str) -> Result<Tokens, ModelError> {
@@ -195,6 +204,33 @@ fn windows_of(text: usize, ids: &[i64], out: &mut Vec<Window>) {
             out.push(Window { text, ids: ids[last..].to_vec(), first: last, keep: (last + OVERLAP / 2, ids.len()) });
             break;
         }
+    }
+}
+
+/// A person's span goes on over the capitalised words right after it on the same line (at
+/// most two): the model often stops after a first name at the start of a chat line ("Jane"
+/// of "Jane Doe 10:14 …"), leaving the surname readable. Engine-side only: `decode` stays
+/// the rules `train/ner/common.py` measures.
+pub fn grow_surnames(text: &str, found: &mut [Finding]) {
+    for i in 0..found.len() {
+        if found[i].entity != Entity::Person {
+            continue;
+        }
+        let limit = found.get(i + 1).map_or(text.len(), |n| n.start);
+        let mut end = found[i].end;
+        for _ in 0..2 {
+            let rest = &text[end..limit];
+            let Some(word) = rest.strip_prefix(' ') else { break };
+            let w: &str = word.split(|c: char| !(c.is_alphabetic() || c == '-' || c == '\'')).next().unwrap_or("");
+            // Capitalised, the rest lower case but after a hyphen or apostrophe (`Schmidt-Ruiz`).
+            let cs: Vec<char> = w.chars().collect();
+            let name_like = cs.len() >= 2 && cs[0].is_uppercase() && cs.windows(2).all(|p| p[1].is_lowercase() || matches!(p[1], '-' | '\'') || (matches!(p[0], '-' | '\'') && p[1].is_uppercase()));
+            if !name_like {
+                break;
+            }
+            end += 1 + w.len();
+        }
+        found[i].end = end;
     }
 }
 
@@ -298,6 +334,16 @@ mod tests {
         let mut v = [(1.0 - conf) / 6.0; 7];
         v[label] = conf;
         v
+    }
+
+    #[test]
+    fn person_spans_grow_over_surnames() {
+        let text = "Jane Doe 10:14 card, ping Amelia Schmidt-Ruiz too. Jane Please";
+        let f = |s: usize, e: usize| Finding { start: s, end: e, entity: Entity::Person, detector: "ner", score: 0.9 };
+        let mut found = vec![f(0, 4), f(26, 32), f(51, 55)];
+        grow_surnames(text, &mut found);
+        let got: Vec<&str> = found.iter().map(|f| &text[f.start..f.end]).collect();
+        assert_eq!(got, ["Jane Doe", "Amelia Schmidt-Ruiz", "Jane Please"]);
     }
 
     #[test]

@@ -225,7 +225,7 @@ impl Engine {
         v
     }
 
-    fn redact_with(&self, text: &str, cache: Option<&NerCache>) -> Result<Redacted, ModelError> {
+    pub(crate) fn redact_with(&self, text: &str, cache: Option<&NerCache>) -> Result<Redacted, ModelError> {
         let findings = self.detect_with(text, cache)?;
         let text = operators::apply(text, &findings, |e| self.policy.action(e), &self.pseudo);
         Ok(Redacted { text, findings })

@@ -15,11 +15,14 @@ pub struct PaintBox {
     pub why: PaintReason,
     /// The entity and detector behind a node or line box.
     pub finding: Option<(crate::detect::Entity, &'static str)>,
+    /// Padding in px instead of the policy's: a span localised to its glyphs' own ink needs
+    /// only a pixel, so the words beside it stay readable.
+    pub pad: Option<u32>,
 }
 
 impl PaintBox {
     pub fn new(rect: Rect, why: PaintReason) -> PaintBox {
-        PaintBox { rect, why, finding: None }
+        PaintBox { rect, why, finding: None, pad: None }
     }
 }
 
@@ -64,10 +67,12 @@ pub fn span_box(line: Rect, text: &str, span: (usize, usize)) -> Rect {
 
 /// Share (0..1) of `region` lying inside any of `vouchers`, by sampling a grid of points.
 /// Only vouchers of a size comparable to the region count (at most `max_ratio` times its
-/// area): a window-sized container node says nothing about the text drawn inside it.
+/// area, or a line at most twice its height: a long line vouches for a piece of it): a
+/// window-sized container node says nothing about the text drawn inside it.
 pub fn coverage(region: &Rect, vouchers: &[Rect], max_ratio: i64) -> f32 {
     let area = (region.w() * region.h()).max(1);
-    let near: Vec<&Rect> = vouchers.iter().filter(|v| v.w() * v.h() <= area * max_ratio && crate::detect::image::intersection(v, region) > 0).collect();
+    let comparable = |v: &Rect| v.w() * v.h() <= area * max_ratio || v.h() <= 2 * region.h().max(1);
+    let near: Vec<&Rect> = vouchers.iter().filter(|v| comparable(v) && crate::detect::image::intersection(v, region) > 0).collect();
     if near.is_empty() {
         return 0.0;
     }
@@ -83,6 +88,15 @@ pub fn coverage(region: &Rect, vouchers: &[Rect], max_ratio: i64) -> f32 {
         }
     }
     hit as f32 / (nx * ny) as f32
+}
+
+/// A checked text box grown by what its text may draw outside it: descenders, ascenders and
+/// accents a line box (a text range's rect) does not always hold, and antialiasing at its ends.
+/// Ink there is explained by the node; without this, a descender a pixel below a label's box
+/// is "unexplained ink" and its area is sent to the text detector and painted.
+pub fn ink_reach(r: &Rect) -> Rect {
+    let dy = (r.h() / 3).max(2);
+    Rect([r.x() - 2, r.y() - dy, r.w() + 4, r.h() + 2 * dy])
 }
 
 /// The topmost window (windows are listed topmost first) containing a point.

@@ -6,8 +6,10 @@
 //! It must never write a frame whose pixels it could not check: a model failure or an image it
 //! cannot decode drops the event.
 
+pub mod glyphs;
 pub mod localize;
 pub mod paint;
+pub mod pictures;
 pub mod rows;
 pub mod scan;
 
@@ -71,6 +73,9 @@ impl Engine {
         let mut originals: Vec<(usize, String, crate::capture::Rect, Option<String>)> = Vec::new();
         // Boxes whose text was read and checked: they vouch for the text regions under them.
         let mut vouchers: Vec<crate::capture::Rect> = Vec::new();
+        // Findings inside lines: (line box, its text, byte span, what), localised once the
+        // pixels are decoded.
+        let mut line_spans: Vec<(crate::capture::Rect, String, (usize, usize), (crate::detect::Entity, &'static str))> = Vec::new();
         for (i, mut n) in nodes.into_iter().enumerate() {
             let (cx, cy) = localize::centre(&n.bounds);
             if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
@@ -82,6 +87,8 @@ impl Engine {
             // A secure node's text is emptied whatever it holds: rules only, no model run.
             let node_cache = if n.secure { None } else { cache };
             let original = (!n.secure && n.lines.is_none()).then(|| n.text.clone());
+            let node_original = n.text.clone();
+            let line_originals: Vec<String> = n.lines.iter().flatten().map(|l| l.text.clone()).collect();
             let mut node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, node_cache).map_err(failed)?;
             // Pieces of values the stream saw typed into this element (a box of a card).
             if let Some(values) = n.id.as_ref().and_then(|id| focus.values.get(&format!("e\0{id}"))) {
@@ -101,13 +108,37 @@ impl Engine {
             // (`scan::vouches`): not a picture, not an empty one.
             let picture = is_picture(&n);
             let mut line_hits = 0;
+            // Values found in the node's text that straddle its lines: their pieces per line,
+            // or None when a piece lies in no line (then the whole node is painted).
+            let node_found: Vec<crate::detect::Finding> = node_spans
+                .iter()
+                .enumerate()
+                .map(|(k, &(start, end))| {
+                    let (entity, detector) = findings.get(node_first + k).map(|f| (f.entity, f.detector)).or(node_entity).unwrap_or((crate::detect::Entity::Secret, "node"));
+                    crate::detect::Finding { start, end, entity, detector, score: 1.0 }
+                })
+                .collect();
+            let pieces = straddling_pieces(&node_original, &node_found, &line_originals);
             if let Some(lines) = n.lines.as_mut() {
                 for (j, l) in lines.iter_mut().enumerate() {
                     let original = l.text.clone();
                     let before = findings.len();
-                    let spans = self.redact_field(&mut l.text, &format!("nodes[{i}].lines[{j}].text"), findings, node_cache).map_err(failed)?;
+                    let field = format!("nodes[{i}].lines[{j}].text");
+                    let spans = match pieces.as_ref().map(|p| &p[j]).filter(|p| !p.is_empty()) {
+                        // A piece of a value that straddles lines: the line's own findings and
+                        // the piece, replaced in its text and painted as one.
+                        Some(extra) => {
+                            let mut r = self.redact_with(&original, node_cache).map_err(failed)?;
+                            r.findings.extend(extra.iter().cloned());
+                            let found = crate::detect::resolve_in(&original, r.findings);
+                            self.report_findings(&found, &field, findings);
+                            l.text = crate::operators::apply(&original, &found, |e| self.policy.action(e), &self.pseudo);
+                            found.iter().map(|f| (f.start, f.end)).collect()
+                        }
+                        None => self.redact_field(&mut l.text, &field, findings, node_cache).map_err(failed)?,
+                    };
                     for (sp, f) in spans.iter().zip(&findings[before..]) {
-                        boxes.push(PaintBox { rect: localize::span_box(l.bounds, &original, *sp), why: PaintReason::LineSpan, finding: Some((f.entity, f.detector)) });
+                        line_spans.push((l.bounds, original.clone(), *sp, (f.entity, f.detector)));
                     }
                     line_hits += spans.len();
                     if vouches(picture, &original) {
@@ -123,9 +154,9 @@ impl Engine {
                     lines.iter_mut().for_each(|l| l.text.clear());
                 }
                 boxes.push(PaintBox::new(n.bounds, PaintReason::SecureNode));
-            } else if !node_spans.is_empty() && line_hits == 0 {
-                // No lines, or the value straddles lines: the whole node.
-                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::NodeText, finding: node_entity });
+            } else if !node_spans.is_empty() && (line_hits == 0 || pieces.is_none()) {
+                // No lines, or a value straddles lines where they cannot be told: the whole node.
+                boxes.push(PaintBox { finding: node_entity, ..PaintBox::new(n.bounds, PaintReason::NodeText) });
             }
             kept_nodes.push(n);
         }
@@ -138,7 +169,7 @@ impl Engine {
                 let len = n.text.len();
                 findings.push(FindingReport { entity: j.entity, detector: j.detector, field: "nodes (row)".into(), start: 0, end: len, action: action.name(), keys: None });
                 n.text = crate::operators::replacement(action, j.entity, &n.text, &self.pseudo);
-                boxes.push(PaintBox { rect: n.bounds, why: PaintReason::NodeText, finding: Some((j.entity, j.detector)) });
+                boxes.push(PaintBox { finding: Some((j.entity, j.detector)), ..PaintBox::new(n.bounds, PaintReason::NodeText) });
             }
         }
         s.windows = (!kept_windows.is_empty()).then_some(kept_windows);
@@ -148,16 +179,35 @@ impl Engine {
         drop(bytes);
         // What the detectors see is what leaves: text drawn only in the alpha channel shows.
         paint::flatten_alpha(&mut img);
+        // Spans inside lines: to their glyphs where the ink aligns with the text, else the
+        // proportional estimate with its wide margins.
+        for (line, text, sp, finding) in line_spans {
+            let (rect, pad) = match glyphs::span_box(&img, line, &text, sp) {
+                Some(r) => (to_line_ends(r, line, &text, sp), Some(1)),
+                None => (localize::span_box(line, &text, sp), None),
+            };
+            boxes.push(PaintBox { finding: Some(finding), pad, ..PaintBox::new(rect, PaintReason::LineSpan) });
+        }
         let layout = scan::Layout { windows: &windows, in_scope: &in_scope, nodes: s.nodes.as_deref().unwrap_or_default(), vouchers: &vouchers };
         let found = self.scan_frame(&img, &layout).map_err(|_| DropReason::ModelFailed)?;
         stats.faces_ms = found.faces_ms;
         stats.text_ms = found.text_ms;
         stats.faces = found.faces.len();
         stats.text_regions = found.text_regions.len();
-        boxes.extend(found.faces.into_iter().map(|f| PaintBox::new(f.rect, PaintReason::Face)));
+        // Faces painted grown by `face_scale` (hair, ears), and optionally the whole picture
+        // node holding one.
+        for f in found.faces {
+            boxes.push(PaintBox::new(pictures::scaled(&f.rect, sc.face_scale), PaintReason::Face));
+            let (cx, cy) = localize::centre(&f.rect);
+            if sc.whole_pictures_with_faces {
+                if let Some(p) = layout.nodes.iter().filter(|n| is_picture(n)).map(|n| n.bounds).find(|p| cx >= p.x() && cy >= p.y() && cx < p.x() + p.w() && cy < p.y() + p.h()) {
+                    boxes.push(PaintBox::new(p, PaintReason::Face));
+                }
+            }
+        }
         boxes.extend(found.text_regions.into_iter().map(|r| PaintBox::new(r.rect, PaintReason::TextRegion)));
         for b in &boxes {
-            paint::paint(&mut img, &b.rect, sc.padding, paint::mode_for(b.why, sc), sc.fill);
+            paint::paint(&mut img, &b.rect, b.pad.unwrap_or(sc.padding), paint::mode_for(b.why, sc), sc.fill);
         }
         let name = frame_name(seq, &s.image);
         let out = paint::encode(&img, &name)?;
@@ -207,6 +257,60 @@ impl FrameFocus<'_> {
 pub(crate) struct FrameOut {
     pub stats: FrameStats,
     pub bytes: Vec<u8>,
+}
+
+/// For each line of a node, the pieces of the node's findings that lie in no line whole (they
+/// straddle a line break), as findings of that line's text; `Some` of empty vectors when no
+/// finding straddles. `None` when the lines cannot be placed in the node's text in order, or
+/// a straddling value has a visible piece outside every line: then only the whole node is safe.
+fn straddling_pieces(text: &str, found: &[crate::detect::Finding], lines: &[String]) -> Option<Vec<Vec<crate::detect::Finding>>> {
+    let mut out = vec![Vec::new(); lines.len()];
+    let straddling: Vec<&crate::detect::Finding> = found
+        .iter()
+        .filter(|f| {
+            let v = text.get(f.start..f.end).unwrap_or("").trim();
+            !v.is_empty() && !lines.iter().any(|l| l.contains(v))
+        })
+        .collect();
+    if straddling.is_empty() || lines.is_empty() {
+        return Some(out);
+    }
+    // Each line's byte offset in the node's text, in order.
+    let mut at = Vec::with_capacity(lines.len());
+    let mut cursor = 0;
+    for l in lines {
+        let o = cursor + text.get(cursor..)?.find(l.as_str())?;
+        at.push(o);
+        cursor = o + l.len();
+    }
+    for f in straddling {
+        let mut covered = vec![false; f.end - f.start];
+        for (j, (l, &o)) in lines.iter().zip(&at).enumerate() {
+            let (s, e) = (f.start.max(o), f.end.min(o + l.len()));
+            if s < e {
+                covered[s - f.start..e - f.start].iter_mut().for_each(|c| *c = true);
+                out[j].push(crate::detect::Finding { start: s - o, end: e - o, ..*f });
+            }
+        }
+        let outside = text[f.start..f.end].char_indices().any(|(k, c)| !covered[k] && !c.is_whitespace());
+        if outside {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// A glyph box reaching its line's text's start or end goes on to that edge of the line's box:
+/// nothing of the line lies beyond it to keep, and a pixel of anti-aliased ink might.
+fn to_line_ends(r: crate::capture::Rect, line: crate::capture::Rect, text: &str, (s, e): (usize, usize)) -> crate::capture::Rect {
+    let (mut x0, mut x1) = (r.x(), r.x() + r.w());
+    if text.get(..s).is_some_and(|t| t.trim().is_empty()) {
+        x0 = x0.min(line.x());
+    }
+    if text.get(e..).is_some_and(|t| t.trim().is_empty()) {
+        x1 = x1.max(line.x() + line.w());
+    }
+    crate::capture::Rect([x0, r.y(), x1 - x0, r.h()])
 }
 
 #[derive(Default)]

@@ -1,5 +1,5 @@
 //! The image models over one frame, and the rule of which text they may leave: faces (the
-//! whole frame, plus picture nodes searched up close) and text regions that no checked UI
+//! whole frame, plus picture nodes and picture-like regions searched up close) and text regions that no checked UI
 //! node vouches for. One rule, used twice: by the screenshot path to decide what to paint, and
 //! by [`crate::verify`] to re-scan a frame that is about to leave.
 //!
@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use image::RgbaImage;
 
-use super::localize;
+use super::{localize, pictures};
 use crate::capture::{Node, Rect, WindowRef};
 use crate::detect::image::{ImageDetector, Region};
 use crate::pipeline::{ms, Engine};
@@ -74,12 +74,24 @@ impl Engine {
         if let Some(fd) = &self.faces {
             let t = Instant::now();
             let mut faces = fd.detect(img)?;
-            // Avatars and pictures the UI tree names: small faces, searched up close.
-            for n in l.nodes.iter().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400) {
-                faces.extend(fd.detect_in(img, n.bounds)?);
+            // Small faces, searched up close: in the pictures the UI tree names (avatars,
+            // photos), and in picture-like regions found without it (avatars drawn as
+            // backgrounds, video tiles, photos on canvases and remote desktops).
+            let mut areas: Vec<Rect> = l.nodes.iter().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400).map(|n| n.bounds).collect();
+            for r in pictures::regions(img, 16, 24) {
+                if !areas.iter().any(|a| crate::detect::image::intersection(a, &r) * 10 >= r.w() * r.h() * 8) {
+                    areas.push(r);
+                }
+            }
+            for a in &areas {
+                let long = a.w().max(a.h()).max(1) as u32;
+                // Small areas at 4x (within 128..=384 px); photos at 2x (at most 1024 px), where a
+                // 16 px face in a crowd becomes one the model sees.
+                let target = if long <= 400 { (long * 4).clamp(128, 384) } else { (long * 2).min(1024) };
+                faces.extend(fd.detect_near(img, *a, target, 4)?);
             }
             out.faces_ms = ms(t);
-            out.faces = faces;
+            out.faces = crate::detect::image::nms(faces, 0.3);
         }
         if let Some(td) = &self.text_regions {
             let t = Instant::now();
@@ -90,12 +102,14 @@ impl Engine {
             let regions = if l.vouchers.is_empty() {
                 td.detect(img)?
             } else {
-                let text_vouchers: Vec<_> = l.vouchers.iter().copied().filter(|v| v.h() <= 120).collect();
+                // Descenders and accents reach a little past a line's box.
+                let text_vouchers: Vec<_> = l.vouchers.iter().filter(|v| v.h() <= 120).map(localize::ink_reach).collect();
                 let mut areas = localize::unvouched_areas(img, &text_vouchers, 32, 6);
                 areas.extend(l.windows.iter().zip(l.in_scope).filter(|(w, ok)| **ok && mask_all(&w.app)).map(|(w, _)| w.bounds));
                 td.detect_areas(img, &areas)?
             };
             out.text_ms = ms(t);
+            let reach: Vec<_> = l.vouchers.iter().map(|v| if v.h() <= 120 { localize::ink_reach(v) } else { *v }).collect();
             for r in regions {
                 let (cx, cy) = localize::centre(&r.core);
                 let window = localize::window_at(l.windows, cx, cy);
@@ -103,7 +117,7 @@ impl Engine {
                     continue; // blanked whole already
                 }
                 let masked = window.is_some_and(|w| mask_all(&l.windows[w].app));
-                if masked || localize::coverage(&r.core, l.vouchers, 8) < sc.text_coverage {
+                if masked || localize::coverage(&r.core, &reach, 8) < sc.text_coverage {
                     out.text_regions.push(r);
                 }
             }

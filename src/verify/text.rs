@@ -124,7 +124,7 @@ impl Engine {
         let texts: Vec<&str> = fields.iter().filter(|f| f.ner && wants_ner(f.text) && seen.insert(f.text)).map(|f| f.text).collect();
         let views: Vec<String> = texts.iter().map(|t| self.ner_view(t, &masks)).collect();
         match self.ner_run(ner, &views.iter().map(String::as_str).collect::<Vec<_>>()) {
-            Ok(found) => NerCache(texts.into_iter().map(str::to_owned).zip(found).collect()),
+            Ok(found) => NerCache { ner: texts.into_iter().map(str::to_owned).zip(found).collect(), ..NerCache::default() },
             Err(_) => NerCache::default(),
         }
     }
@@ -135,7 +135,7 @@ impl Engine {
     pub(crate) fn detect_output(&self, text: &str, ner: Option<&NerCache>, masks: &HashSet<char>) -> Result<Vec<Finding>, crate::runtime::ModelError> {
         let mut v = self.detect_with(text, None)?;
         if let (Some(model), Some(cache)) = (self.ner.as_ref().filter(|_| wants_ner(text)), ner) {
-            match cache.0.get(text) {
+            match cache.ner.get(text) {
                 Some(found) => v.extend_from_slice(found),
                 None => v.extend(self.ner_run(model, &[&self.ner_view(text, masks)])?.into_iter().flatten()),
             }

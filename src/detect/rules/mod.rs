@@ -21,6 +21,7 @@ pub mod finance;
 pub mod ids;
 pub mod national;
 pub mod phone;
+mod glued;
 pub mod pii;
 pub mod secrets;
 pub mod urls;
@@ -279,6 +280,21 @@ impl RuleSet {
 
 impl Detector for RuleSet {
     fn detect(&self, text: &str, out: &mut Vec<Finding>) {
+        self.detect_plain(text, out);
+        // Values glued to their label (`SSN536-22-1234`): found in a shadow with the glued
+        // points made boundaries, kept only where they start at such a point.
+        for p in glued::points(text) {
+            let (shadow, base) = glued::window(text, p);
+            let at = p - base + 1;
+            let mut found = Vec::new();
+            self.detect_plain(&shadow, &mut found);
+            out.extend(found.into_iter().filter(|f| f.start == at && f.end > at).map(|f| Finding { start: base + f.start - 1, end: base + f.end - 1, ..f }));
+        }
+    }
+}
+
+impl RuleSet {
+    fn detect_plain(&self, text: &str, out: &mut Vec<Finding>) {
         if text.is_empty() {
             return;
         }
@@ -430,6 +446,25 @@ mod tests {
                 proptest::prop_assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
             }
         }
+    }
+
+    /// Record cells concatenated without a separator (issue 11): the value is found, its label
+    /// is not swallowed, and letters glued to digits inside words find nothing new.
+    #[test]
+    fn values_glued_to_labels() {
+        for (text, entity, value) in [
+            ("SSN536-22-1234", Entity::UsSsn, "536-22-1234"),
+            ("Card4111111111111111", Entity::CreditCard, "4111111111111111"),
+            ("IBANDE89370400440532013000", Entity::IbanCode, "DE89370400440532013000"),
+            ("ibanDE89 3704 0044 0532 0130 00", Entity::IbanCode, "DE89 3704 0044 0532 0130 00"),
+            ("Phone001-415-555-0132", Entity::PhoneNumber, "001-415-555-0132"),
+            ("Mobile+1 415-555-2671", Entity::PhoneNumber, "+1 415-555-2671"),
+        ] {
+            let got = found(text);
+            assert!(got.iter().any(|(e, v)| *e == entity && v == value), "expected {entity:?} {value:?} alone in {text:?}, got {got:?}");
+        }
+        assert!(found("sha256 utf8 x86_64 h264 v2024 md5sum").is_empty());
+        assert_found("jane2@example.com", Entity::EmailAddress, "jane2@example.com");
     }
 
     #[test]

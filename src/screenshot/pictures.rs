@@ -1,0 +1,124 @@
+//! Picture-like regions of a frame, found without UI help: where faces may be that the UI tree
+//! does not name (chat avatars drawn as backgrounds, video tiles, photos on canvases, remote
+//! desktops). Such regions are searched for faces up close, where the whole-frame pass at its
+//! reduced size cannot see a 32 px face.
+//!
+//! UI is drawn in flat colours: neighbouring pixels are equal, or differ sharply at an edge of
+//! text or a border. Photos vary smoothly: most neighbouring pixels differ a little. A cell
+//! where many do is picture-like; touching cells group into regions. This only proposes where
+//! to look; it must never be the reason a pixel is painted.
+
+use image::RgbaImage;
+
+use crate::capture::Rect;
+
+/// Cell size in px.
+const CELL: u32 = 8;
+
+/// Picture-like regions of `img`, largest first, at most `max` of them; each at least
+/// `min_side` px on both sides.
+pub fn regions(img: &RgbaImage, min_side: i64, max: usize) -> Vec<Rect> {
+    let (w, h) = (img.width(), img.height());
+    if w < CELL * 2 || h < CELL * 2 {
+        return Vec::new();
+    }
+    let (cw, ch) = (w / CELL, h / CELL);
+    let raw = img.as_raw();
+    let at = |x: u32, y: u32| ((y * w + x) * 4) as usize;
+    let mut pict = vec![false; (cw * ch) as usize];
+    for cy in 0..ch {
+        for cx in 0..cw {
+            let (mut smooth, mut n) = (0u32, 0u32);
+            // Horizontal and vertical neighbours over every other pixel of the cell.
+            for y in (cy * CELL..cy * CELL + CELL - 1).step_by(2) {
+                for x in (cx * CELL..cx * CELL + CELL - 1).step_by(2) {
+                    let (a, r, d) = (at(x, y), at(x + 1, y), at(x, y + 1));
+                    for b in [r, d] {
+                        let diff = (0..3).map(|i| raw[a + i].abs_diff(raw[b + i])).max().unwrap_or(0);
+                        smooth += (1..=28).contains(&diff) as u32;
+                        n += 1;
+                    }
+                }
+            }
+            pict[(cy * cw + cx) as usize] = smooth * 10 >= n * 4;
+        }
+    }
+    // Touching picture-like cells group into regions (8-connectivity).
+    let mut seen = vec![false; pict.len()];
+    let mut out: Vec<Rect> = Vec::new();
+    for start in 0..pict.len() {
+        if !pict[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut stack = vec![start];
+        let (mut x0, mut y0, mut x1, mut y1, mut cells) = (u32::MAX, u32::MAX, 0, 0, 0u32);
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i as u32 % cw, i as u32 / cw);
+            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+            cells += 1;
+            for dy in -1i64..=1 {
+                for dx in -1i64..=1 {
+                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                    if nx >= 0 && ny >= 0 && nx < cw as i64 && ny < ch as i64 {
+                        let j = (ny as u32 * cw + nx as u32) as usize;
+                        if pict[j] && !seen[j] {
+                            seen[j] = true;
+                            stack.push(j);
+                        }
+                    }
+                }
+            }
+        }
+        let r = Rect([(x0 * CELL) as i64, (y0 * CELL) as i64, ((x1 - x0 + 1) * CELL) as i64, ((y1 - y0 + 1) * CELL) as i64]);
+        // A thin strip (a gradient bar, an underline) is no picture; nor are scattered cells.
+        let filled = cells as f64 / ((x1 - x0 + 1) * (y1 - y0 + 1)) as f64;
+        if r.w() >= min_side && r.h() >= min_side && filled >= 0.25 {
+            out.push(r);
+        }
+    }
+    out.sort_by_key(|r| std::cmp::Reverse(r.w() * r.h()));
+    out.truncate(max);
+    out
+}
+
+/// `r` scaled by `k` about its centre (a face box grown to take in hair and ears).
+pub fn scaled(r: &Rect, k: f32) -> Rect {
+    let (w, h) = ((r.w() as f32 * k).round() as i64, (r.h() as f32 * k).round() as i64);
+    Rect([r.x() - (w - r.w()) / 2, r.y() - (h - r.h()) / 2, w, h])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgba;
+
+    #[test]
+    fn photos_are_found_and_ui_is_not() {
+        let mut img = RgbaImage::from_pixel(400, 200, Rgba([250, 250, 250, 255]));
+        // Text-like strokes and a border: sharp edges on a flat background.
+        for x in 20..200 {
+            img.put_pixel(x, 20, Rgba([30, 30, 30, 255]));
+            if x % 3 == 0 {
+                for y in 40..52 {
+                    img.put_pixel(x, y, Rgba([20, 20, 20, 255]));
+                }
+            }
+        }
+        // A smooth 48 px "photo".
+        for y in 100..148 {
+            for x in 300..348 {
+                img.put_pixel(x, y, Rgba([(x * 2 % 256) as u8, (y * 3 % 256) as u8, ((x + y) % 256) as u8, 255]));
+            }
+        }
+        let r = regions(&img, 16, 8);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert!(r[0].x() <= 300 && r[0].y() <= 100 && r[0].x() + r[0].w() >= 344 && r[0].y() + r[0].h() >= 144, "{r:?}");
+        assert!(regions(&RgbaImage::from_pixel(64, 64, Rgba([9, 9, 9, 255])), 16, 8).is_empty());
+    }
+
+    #[test]
+    fn face_boxes_grow_about_their_centre() {
+        assert_eq!(scaled(&Rect([100, 100, 40, 50]), 1.3), Rect([94, 93, 52, 65]));
+    }
+}
