@@ -104,6 +104,8 @@ pub struct BoxFile {
     pub entity: Option<Entity>,
     #[serde(default)]
     pub detector: Option<String>,
+    #[serde(default)]
+    pub pad: Option<u32>,
 }
 
 impl ReportFile {
@@ -128,7 +130,7 @@ mod tests {
             dropped: None,
             findings: vec![FindingReport { entity: Entity::EmailAddress, detector: "email", field: "nodes[0].text".into(), start: 1, end: 5, action: "pseudonym", keys: Some(2) }],
             painted_boxes: 1,
-            boxes: vec![BoxReport { rect: [1, 2, 3, 4], why: PaintReason::NodeText, entity: Some(Entity::EmailAddress), detector: Some("email") }],
+            boxes: vec![BoxReport { rect: [1, 2, 3, 4], why: PaintReason::NodeText, entity: Some(Entity::EmailAddress), detector: Some("email"), pad: None }],
             faces: 1,
             text_regions: 1,
             unknown_fields: 1,

@@ -117,7 +117,11 @@ impl Engine {
                     continue; // blanked whole already
                 }
                 let masked = window.is_some_and(|w| mask_all(&l.windows[w].app));
-                if masked || localize::coverage(&r.core, &reach, 8) < sc.text_coverage {
+                // Vouched by the boxes as they are, or by their reach (a descender below a
+                // label). Both: a box grown by its reach is no longer comparable to a one-word
+                // region inside it, which alone would then be painted.
+                let vouched = localize::coverage(&r.core, l.vouchers, 8).max(localize::coverage(&r.core, &reach, 8));
+                if masked || vouched < sc.text_coverage {
                     out.text_regions.push(r);
                 }
             }

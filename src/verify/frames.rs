@@ -53,8 +53,13 @@ impl Engine {
             }
         };
         // What a painted box covers is painted: grown by the padding it was painted with.
-        let pad = sc.padding as i64;
-        let painted: Vec<Rect> = boxes.iter().map(|b| Rect([b.rect[0] - pad, b.rect[1] - pad, b.rect[2] + 2 * pad, b.rect[3] + 2 * pad])).collect();
+        let painted: Vec<Rect> = boxes
+            .iter()
+            .map(|b| {
+                let pad = b.pad.unwrap_or(sc.padding) as i64;
+                Rect([b.rect[0] - pad, b.rect[1] - pad, b.rect[2] + 2 * pad, b.rect[3] + 2 * pad])
+            })
+            .collect();
         let covered = |r: &Rect, share: f32| localize::coverage(r, &painted, 1 << 40) >= share;
         for f in found.faces.iter().filter(|f| !covered(&f.rect, 0.5)) {
             out.push(Problem::new(ProblemKind::Face, format!("{name} {}", rect(&f.rect))));

@@ -19,7 +19,7 @@ use crate::screenshot::paint::{clip, mode_for, pixel_block};
 /// rectangle as a line of text. Boxes in `skip` (found unpainted) are left as they are: what
 /// they show must be seen.
 pub(crate) fn blend_painted(img: &mut RgbaImage, boxes: &[BoxFile], skip: &[usize], padding: u32) {
-    let areas: Vec<(u32, u32, u32, u32)> = boxes.iter().enumerate().filter(|(i, _)| !skip.contains(i)).filter_map(|(_, b)| clip(img, &Rect(b.rect), padding)).collect();
+    let areas: Vec<(u32, u32, u32, u32)> = boxes.iter().enumerate().filter(|(i, _)| !skip.contains(i)).filter_map(|(_, b)| clip(img, &Rect(b.rect), b.pad.unwrap_or(padding))).collect();
     let (w, h) = (img.width(), img.height());
     let fills: Vec<[u8; 3]> = areas
         .iter()
@@ -80,7 +80,7 @@ const JPEG: Tolerance = Tolerance { pixel: 64, mean: 8.0 };
 pub(crate) fn unpainted(img: &RgbaImage, boxes: &[BoxFile], sc: &ScreenshotsFile, jpeg: bool) -> Vec<usize> {
     let tol = if jpeg { JPEG } else { EXACT };
     let modes: Vec<PaintMode> = boxes.iter().map(|b| mode_for(b.why, sc)).collect();
-    let clipped: Vec<Option<(u32, u32, u32, u32)>> = boxes.iter().map(|b| clip(img, &Rect(b.rect), sc.padding)).collect();
+    let clipped: Vec<Option<(u32, u32, u32, u32)>> = boxes.iter().map(|b| clip(img, &Rect(b.rect), b.pad.unwrap_or(sc.padding))).collect();
     let mut out = Vec::new();
     for (i, area) in clipped.iter().enumerate() {
         let Some(area) = *area else { continue };
@@ -194,7 +194,7 @@ mod tests {
     }
 
     fn b(rect: [i64; 4], why: PaintReason) -> BoxFile {
-        BoxFile { rect, why, entity: None, detector: None }
+        BoxFile { rect, why, entity: None, detector: None, pad: None }
     }
 
     #[test]
