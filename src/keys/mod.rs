@@ -10,6 +10,7 @@
 
 pub mod editor;
 pub mod plan;
+pub(crate) mod readings;
 pub mod tracker;
 
 use std::collections::{HashMap, HashSet};

@@ -46,11 +46,9 @@ pub(crate) fn blend_painted(img: &mut RgbaImage, boxes: &[BoxFile], skip: &[usiz
                     take(x1, y);
                 }
             }
-            if n == 0 {
-                [255, 255, 255]
-            } else {
-                [(acc[0] / n) as u8, (acc[1] / n) as u8, (acc[2] / n) as u8]
-            }
+            // The mean colour around the box (white when it has no surroundings).
+            let mean = |c: usize| acc[c].checked_div(n).map_or(255, |v| v as u8);
+            [mean(0), mean(1), mean(2)]
         })
         .collect();
     for (&(x0, y0, x1, y1), f) in areas.iter().zip(fills) {
