@@ -222,7 +222,8 @@ mod tests {
         assert_found("61 51 81 office", PhoneNumber, "61 51 81");
         assert_none("Room 33 93 31", PhoneNumber);
         assert_none("refund to GB82 WEST 1234 5698 7654 32", PhoneNumber);
-        assert_none("ref+14155552671", PhoneNumber);
+        // An international number glued to a label is still one (issue 11: glued values).
+        assert_found("ref+14155552671", PhoneNumber, "+14155552671");
     }
 
 }
