@@ -36,11 +36,15 @@ pub struct BoxReport {
     pub entity: Option<Entity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detector: Option<&'static str>,
+    /// Padding painted around `rect` in px when it is not the policy's `padding` (a span
+    /// localised to its glyphs is painted with 1 px so the words beside it stay readable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pad: Option<u32>,
 }
 
 impl From<&PaintBox> for BoxReport {
     fn from(b: &PaintBox) -> BoxReport {
-        BoxReport { rect: b.rect.0, why: b.why, entity: b.finding.map(|f| f.0), detector: b.finding.map(|f| f.1) }
+        BoxReport { rect: b.rect.0, why: b.why, entity: b.finding.map(|f| f.0), detector: b.finding.map(|f| f.1), pad: b.pad }
     }
 }
 

@@ -19,7 +19,7 @@ use crate::screenshot::paint::{clip, mode_for, pixel_block};
 /// rectangle as a line of text. Boxes in `skip` (found unpainted) are left as they are: what
 /// they show must be seen.
 pub(crate) fn blend_painted(img: &mut RgbaImage, boxes: &[BoxFile], skip: &[usize], padding: u32) {
-    let areas: Vec<(u32, u32, u32, u32)> = boxes.iter().enumerate().filter(|(i, _)| !skip.contains(i)).filter_map(|(_, b)| clip(img, &Rect(b.rect), padding)).collect();
+    let areas: Vec<(u32, u32, u32, u32)> = boxes.iter().enumerate().filter(|(i, _)| !skip.contains(i)).filter_map(|(_, b)| clip(img, &Rect(b.rect), b.pad.unwrap_or(padding))).collect();
     let (w, h) = (img.width(), img.height());
     let fills: Vec<[u8; 3]> = areas
         .iter()
@@ -80,7 +80,7 @@ const JPEG: Tolerance = Tolerance { pixel: 64, mean: 8.0 };
 pub(crate) fn unpainted(img: &RgbaImage, boxes: &[BoxFile], sc: &ScreenshotsFile, jpeg: bool) -> Vec<usize> {
     let tol = if jpeg { JPEG } else { EXACT };
     let modes: Vec<PaintMode> = boxes.iter().map(|b| mode_for(b.why, sc)).collect();
-    let clipped: Vec<Option<(u32, u32, u32, u32)>> = boxes.iter().map(|b| clip(img, &Rect(b.rect), sc.padding)).collect();
+    let clipped: Vec<Option<(u32, u32, u32, u32)>> = boxes.iter().map(|b| clip(img, &Rect(b.rect), b.pad.unwrap_or(sc.padding))).collect();
     let mut out = Vec::new();
     for (i, area) in clipped.iter().enumerate() {
         let Some(area) = *area else { continue };
@@ -194,7 +194,7 @@ mod tests {
     }
 
     fn b(rect: [i64; 4], why: PaintReason) -> BoxFile {
-        BoxFile { rect, why, entity: None, detector: None }
+        BoxFile { rect, why, entity: None, detector: None, pad: None }
     }
 
     #[test]
@@ -219,5 +219,17 @@ mod tests {
         let mut img = busy(200, 100);
         paint(&mut img, &Rect([10, 10, 60, 20]), s.padding, PaintMode::Fill, s.fill);
         assert_eq!(unpainted(&img, &[b([10, 10, 120, 20], PaintReason::NodeText)], &s, false), [0]);
+    }
+
+    #[test]
+    fn a_box_is_checked_with_the_padding_it_was_painted_with() {
+        // A span localised to its glyphs is painted with 1 px of padding, not the policy's.
+        let s = ScreenshotsFile { padding: 4, ..sc(PaintMode::Fill) };
+        let mut img = busy(200, 100);
+        paint(&mut img, &Rect([20, 20, 60, 20]), 1, PaintMode::Fill, s.fill);
+        let mut bx = b([20, 20, 60, 20], PaintReason::LineSpan);
+        assert_eq!(unpainted(&img, std::slice::from_ref(&bx), &s, false), [0], "checked with the policy's padding, the ring around it is not painted");
+        bx.pad = Some(1);
+        assert!(unpainted(&img, &[bx], &s, false).is_empty(), "checked with its own padding it passes");
     }
 }
