@@ -221,7 +221,7 @@ mod tests {
         #[test]
         fn tokens_written_are_recognised(value in "\\PC{1,24}", before in "[a-z ]{0,6}", after in "[a-z ]{0,6}", key in "[a-z0-9]{16,24}") {
             let p = Pseudonymizer::new(key.into_bytes());
-            for e in Entity::ALL {
+            for &e in Entity::ALL {
                 for action in [Action::Tag, Action::Pseudonym] {
                     let token = replacement(&action, *e, &value, &p);
                     let text = format!("{before}{token}{after}");

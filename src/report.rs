@@ -36,8 +36,8 @@ pub struct BoxReport {
     pub entity: Option<Entity>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detector: Option<&'static str>,
-    /// Padding painted around `rect` in px when not the policy's (a span localised to its
-    /// glyphs is painted with 1 px).
+    /// Padding painted around `rect` in px when it is not the policy's `padding` (a span
+    /// localised to its glyphs is painted with 1 px so the words beside it stay readable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pad: Option<u32>,
 }

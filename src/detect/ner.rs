@@ -117,6 +117,7 @@ impl NerDetector {
             .map(|((text, t), p)| {
                 let mut found = decode(text, &t.offsets, p, &self.thresholds);
                 grow_surnames(text, &mut found);
+                super::ner_words::tidy(text, &mut found);
                 found
             })
             .collect())

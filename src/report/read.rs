@@ -104,6 +104,7 @@ pub struct BoxFile {
     pub entity: Option<Entity>,
     #[serde(default)]
     pub detector: Option<String>,
+    /// Padding painted around `rect` when not the policy's (see [`crate::report::BoxReport`]).
     #[serde(default)]
     pub pad: Option<u32>,
 }
@@ -130,7 +131,7 @@ mod tests {
             dropped: None,
             findings: vec![FindingReport { entity: Entity::EmailAddress, detector: "email", field: "nodes[0].text".into(), start: 1, end: 5, action: "pseudonym", keys: Some(2) }],
             painted_boxes: 1,
-            boxes: vec![BoxReport { rect: [1, 2, 3, 4], why: PaintReason::NodeText, entity: Some(Entity::EmailAddress), detector: Some("email"), pad: None }],
+            boxes: vec![BoxReport { rect: [1, 2, 3, 4], why: PaintReason::NodeText, entity: Some(Entity::EmailAddress), detector: Some("email"), pad: Some(1) }],
             faces: 1,
             text_regions: 1,
             unknown_fields: 1,
@@ -139,6 +140,7 @@ mod tests {
         let back = ReportFile::parse(&serde_json::to_vec(&r).unwrap()).unwrap();
         assert_eq!(back.totals.input_lines, 2);
         assert_eq!(back.events[0].boxes[0].why, PaintReason::NodeText);
+        assert_eq!(back.events[0].boxes[0].pad, Some(1));
         assert_eq!(back.events[1].dropped, Some(DropReason::BadJson));
         let mut v: serde_json::Value = serde_json::to_value(&r).unwrap();
         v["events"][0]["note"] = "x".into();

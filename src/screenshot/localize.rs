@@ -65,14 +65,26 @@ pub fn span_box(line: Rect, text: &str, span: (usize, usize)) -> Rect {
     Rect([x0.floor() as i64, line.y(), (x1 - x0).ceil() as i64, line.h()])
 }
 
+/// A box no taller than this (px) holds a line of screen text, two at most, whatever its width:
+/// it vouches for the ink it covers, however small a piece of it a text region is.
+pub const SHORT_BOX: i64 = 40;
+
 /// Share (0..1) of `region` lying inside any of `vouchers`, by sampling a grid of points.
 /// Only vouchers of a size comparable to the region count (at most `max_ratio` times its
-/// area, or a line at most twice its height: a long line vouches for a piece of it): a
-/// window-sized container node says nothing about the text drawn inside it.
+/// area, or a line at most three times its height or at most [`SHORT_BOX`] px tall: a long
+/// line vouches for a piece of it, and a word of small letters or a dot fills well under half
+/// of its line's box): a window-sized container node says nothing about the text drawn
+/// inside it.
 pub fn coverage(region: &Rect, vouchers: &[Rect], max_ratio: i64) -> f32 {
+    coverage_reaching(region, vouchers, max_ratio, |v| *v)
+}
+
+/// [`coverage`], each voucher judged comparable by its own box but covering what `reach`
+/// grows it to (the ink its text may draw outside the box: [`ink_reach`]).
+pub fn coverage_reaching(region: &Rect, vouchers: &[Rect], max_ratio: i64, reach: impl Fn(&Rect) -> Rect) -> f32 {
     let area = (region.w() * region.h()).max(1);
-    let comparable = |v: &Rect| v.w() * v.h() <= area * max_ratio || v.h() <= 2 * region.h().max(1);
-    let near: Vec<&Rect> = vouchers.iter().filter(|v| comparable(v) && crate::detect::image::intersection(v, region) > 0).collect();
+    let comparable = |v: &Rect| v.w() * v.h() <= area * max_ratio || v.h() <= (3 * region.h()).max(SHORT_BOX);
+    let near: Vec<Rect> = vouchers.iter().filter(|v| comparable(v)).map(reach).filter(|v| crate::detect::image::intersection(v, region) > 0).collect();
     if near.is_empty() {
         return 0.0;
     }
@@ -214,6 +226,13 @@ mod tests {
         assert_eq!(coverage(&region, &[Rect([0, 0, 120, 20])], 8), 1.0);
         assert!((coverage(&region, &[Rect([0, 0, 60, 20])], 8) - 0.5).abs() < 0.01);
         assert_eq!(coverage(&region, &[Rect([0, 0, 1920, 1080])], 8), 0.0, "a window-sized node vouches for nothing");
+        // A short word of small letters (a button's "Sign in") in its line's box, which is
+        // judged by its own height, not by the ink reach grown around it.
+        let word = Rect([10, 12, 30, 14]);
+        let line = Rect([0, 0, 100, 34]);
+        assert_eq!(coverage_reaching(&word, &[line], 8, ink_reach), 1.0);
+        assert_eq!(coverage_reaching(&Rect([50, 20, 8, 5]), &[line], 8, ink_reach), 1.0, "a dot in a short line");
+        assert_eq!(coverage_reaching(&word, &[Rect([0, 0, 100, 60])], 8, ink_reach), 0.0, "a box of several lines is not the word's line");
     }
 
     #[test]

@@ -197,7 +197,7 @@ impl Engine {
         // Faces painted grown by `face_scale` (hair, ears), and optionally the whole picture
         // node holding one.
         for f in found.faces {
-            boxes.push(PaintBox::new(pictures::scaled(&f.rect, sc.face_scale), PaintReason::Face));
+            boxes.push(PaintBox::new(pictures::head(&f.rect, sc.face_scale), PaintReason::Face));
             let (cx, cy) = localize::centre(&f.rect);
             if sc.whole_pictures_with_faces {
                 if let Some(p) = layout.nodes.iter().filter(|n| is_picture(n)).map(|n| n.bounds).find(|p| cx >= p.x() && cy >= p.y() && cx < p.x() + p.w() && cy < p.y() + p.h()) {

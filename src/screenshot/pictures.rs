@@ -82,16 +82,24 @@ pub fn regions(img: &RgbaImage, min_side: i64, max: usize) -> Vec<Rect> {
     out
 }
 
-/// `r` scaled by `k` about its centre (a face box grown to take in hair and ears).
-pub fn scaled(r: &Rect, k: f32) -> Rect {
+/// A face box grown by `k` to take in the head: as wide about its centre (ears), and three
+/// quarters of the added height above it (a face detector's box starts at the brows and ends
+/// at the chin: the hair lies above, only the neck below).
+pub fn head(r: &Rect, k: f32) -> Rect {
     let (w, h) = ((r.w() as f32 * k).round() as i64, (r.h() as f32 * k).round() as i64);
-    Rect([r.x() - (w - r.w()) / 2, r.y() - (h - r.h()) / 2, w, h])
+    Rect([r.x() - (w - r.w()) / 2, r.y() - (h - r.h()) * 3 / 4, w, h])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use image::Rgba;
+
+    #[test]
+    fn heads_grow_mostly_upwards() {
+        assert_eq!(head(&Rect([100, 100, 40, 40]), 1.5), Rect([90, 85, 60, 60]));
+        assert_eq!(head(&Rect([100, 100, 40, 40]), 1.0), Rect([100, 100, 40, 40]));
+    }
 
     #[test]
     fn photos_are_found_and_ui_is_not() {
@@ -115,10 +123,5 @@ mod tests {
         assert_eq!(r.len(), 1, "{r:?}");
         assert!(r[0].x() <= 300 && r[0].y() <= 100 && r[0].x() + r[0].w() >= 344 && r[0].y() + r[0].h() >= 144, "{r:?}");
         assert!(regions(&RgbaImage::from_pixel(64, 64, Rgba([9, 9, 9, 255])), 16, 8).is_empty());
-    }
-
-    #[test]
-    fn face_boxes_grow_about_their_centre() {
-        assert_eq!(scaled(&Rect([100, 100, 40, 50]), 1.3), Rect([94, 93, 52, 65]));
     }
 }

@@ -109,7 +109,7 @@ impl Engine {
                 td.detect_areas(img, &areas)?
             };
             out.text_ms = ms(t);
-            let reach: Vec<_> = l.vouchers.iter().map(|v| if v.h() <= 120 { localize::ink_reach(v) } else { *v }).collect();
+            let reach = |v: &Rect| if v.h() <= 120 { localize::ink_reach(v) } else { *v };
             for r in regions {
                 let (cx, cy) = localize::centre(&r.core);
                 let window = localize::window_at(l.windows, cx, cy);
@@ -117,11 +117,7 @@ impl Engine {
                     continue; // blanked whole already
                 }
                 let masked = window.is_some_and(|w| mask_all(&l.windows[w].app));
-                // Vouched by the boxes as they are, or by their reach (a descender below a
-                // label). Both: a box grown by its reach is no longer comparable to a one-word
-                // region inside it, which alone would then be painted.
-                let vouched = localize::coverage(&r.core, l.vouchers, 8).max(localize::coverage(&r.core, &reach, 8));
-                if masked || vouched < sc.text_coverage {
+                if masked || localize::coverage_reaching(&r.core, l.vouchers, 8, reach) < sc.text_coverage {
                     out.text_regions.push(r);
                 }
             }

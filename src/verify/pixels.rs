@@ -218,4 +218,16 @@ mod tests {
         paint(&mut img, &Rect([10, 10, 60, 20]), s.padding, PaintMode::Fill, s.fill);
         assert_eq!(unpainted(&img, &[b([10, 10, 120, 20], PaintReason::NodeText)], &s, false), [0]);
     }
+
+    #[test]
+    fn a_box_is_checked_with_the_padding_it_was_painted_with() {
+        // A span localised to its glyphs is painted with 1 px of padding, not the policy's.
+        let s = ScreenshotsFile { padding: 4, ..sc(PaintMode::Fill) };
+        let mut img = busy(200, 100);
+        paint(&mut img, &Rect([20, 20, 60, 20]), 1, PaintMode::Fill, s.fill);
+        let mut bx = b([20, 20, 60, 20], PaintReason::LineSpan);
+        assert_eq!(unpainted(&img, std::slice::from_ref(&bx), &s, false), [0], "checked with the policy's padding, the ring around it is not painted");
+        bx.pad = Some(1);
+        assert!(unpainted(&img, &[bx], &s, false).is_empty(), "checked with its own padding it passes");
+    }
 }

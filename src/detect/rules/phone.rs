@@ -222,8 +222,7 @@ mod tests {
         assert_found("61 51 81 office", PhoneNumber, "61 51 81");
         assert_none("Room 33 93 31", PhoneNumber);
         assert_none("refund to GB82 WEST 1234 5698 7654 32", PhoneNumber);
-        // Glued to a word, as record tables concatenate cells (`rules::glued`): found, the
-        // word left out.
+        // An international number glued to a label is still one (issue 11: glued values).
         assert_found("ref+14155552671", PhoneNumber, "+14155552671");
     }
 

@@ -26,10 +26,12 @@ pub fn rules() -> Vec<Rule> {
         // A known top-level domain (a literal the regex finds fast); the check takes the host
         // before it and the path after it.
         Rule::new("domain", Entity::Url, format!(r"(?i)\.(?:{tlds})(?-u:\b)"), Needs::Literals(&["."])).check(Some(Box::new(bare_domain))).score(0.5),
+        // The password of URL userinfo (`scheme://user:password@host`): the secret, not the
+        // account name before it (`admin`, `app`), which stays readable like the host.
         Rule::new(
             "url_userinfo",
             Entity::Password,
-            r#"(?i)(?-u:\b)[a-z][a-z0-9+.\-]{1,20}://([^\s/?#@:'"<>]+:[^\s/?#@'"<>]+)@"#,
+            r#"(?i)(?-u:\b)[a-z][a-z0-9+.\-]{1,20}://[^\s/?#@:'"<>]+:([^\s/?#@'"<>]+)@"#,
             Needs::Literals(&["://"]),
         )
         .group(1),
@@ -142,7 +144,8 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_found("postgres://admin:s3cr3t@db.internal/app", Password, "admin:s3cr3t");
+        assert_found("postgres://admin:s3cr3t@db.internal/app", Password, "s3cr3t");
+        assert!(found("postgres://admin:s3cr3t@db.internal/app").iter().all(|(_, v)| !v.contains("admin")), "the account name is not the secret");
         assert_found("https://x.io/cb?state=1&access_token=abcDEF123456", Secret, "abcDEF123456");
         assert_found("https://s3.aws/o?X-Amz-Signature=9f8e7d6c5b4a39281706f5e4d3c2b1a0", Secret, "9f8e7d6c5b4a");
         assert_found("https://x.io/?q=1&v=Zq3kL9pX2mN8rT4wY7bC1dF6", Secret, "Zq3kL9pX2mN8rT4wY7bC1dF6");
