@@ -223,7 +223,7 @@ mod tests {
             let p = Pseudonymizer::new(key.into_bytes());
             for &e in Entity::ALL {
                 for action in [Action::Tag, Action::Pseudonym] {
-                    let token = replacement(&action, *e, &value, &p);
+                    let token = replacement(&action, e, &value, &p);
                     let text = format!("{before}{token}{after}");
                     proptest::prop_assert_eq!(token_spans(&text), vec![(before.len(), before.len() + token.len())], "{}", text);
                 }

@@ -484,7 +484,7 @@ fn session_bounds_held_frame_bytes() {
         fn read(&self, _: &str) -> Option<Vec<u8>> {
             Some(self.0.clone())
         }
-        fn write(&self, _: &str, b: Vec<u8>) -> veil::Result<()> {
+        fn write(&self, _: &str, _: Vec<u8>) -> veil::Result<()> {
             *self.1.lock().unwrap() += 1;
             Ok(())
         }

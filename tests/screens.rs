@@ -370,7 +370,7 @@ fn realistic_screens() {
     for l in broken_lines.iter().take(40) {
         println!("  {l}");
     }
-    coll_lines.sort_by(|a, b| b.0.cmp(&a.0));
+    coll_lines.sort_by_key(|c| std::cmp::Reverse(c.0));
     println!("\ncollateral: the lines holding PII that lose the most non-PII ink");
     for (hit, n, l) in coll_lines.iter().take(25).filter(|c| c.0 > 0) {
         println!("  {l}: {hit}/{n} px ({}%)", hit * 100 / (*n).max(1));

@@ -107,7 +107,9 @@ pub fn span_box(img: &RgbaImage, line: Rect, text: &str, span: (usize, usize)) -
     if bl.is_empty() || bl.len() > 300 {
         return None;
     }
-    let mut best: Option<(f64, Vec<(usize, usize)>, Vec<Word>, f64, bool)> = None;
+    // (cost, words' blob ranges, the words, scale, monospace) of the best alignment so far.
+    type Fit = (f64, Vec<(usize, usize)>, Vec<Word>, f64, bool);
+    let mut best: Option<Fit> = None;
     for mono in [false, true] {
         let words = words(&chars, mono);
         if words.is_empty() || words.len() > 200 {

@@ -75,7 +75,7 @@ impl Engine {
         let mut vouchers: Vec<crate::capture::Rect> = Vec::new();
         // Findings inside lines: (line box, its text, byte span, what), localised once the
         // pixels are decoded.
-        let mut line_spans: Vec<(crate::capture::Rect, String, (usize, usize), (crate::detect::Entity, &'static str))> = Vec::new();
+        let mut line_spans: Vec<LineSpan> = Vec::new();
         for (i, mut n) in nodes.into_iter().enumerate() {
             let (cx, cy) = localize::centre(&n.bounds);
             if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
@@ -252,6 +252,10 @@ impl FrameFocus<'_> {
         self.denied.contains(app, title)
     }
 }
+
+/// A finding inside a line, waiting for the decoded pixels to be localised: the line's box,
+/// its text, the byte span, and the entity and detector behind it.
+type LineSpan = (crate::capture::Rect, String, (usize, usize), (crate::detect::Entity, &'static str));
 
 /// A painted frame, not yet written.
 pub(crate) struct FrameOut {
