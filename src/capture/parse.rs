@@ -48,6 +48,37 @@ pub enum DropReason {
 }
 
 impl DropReason {
+    /// Every reason, in declaration order (a new variant must be added here: [`Self::index`]
+    /// will not compile without it, and a test checks the two agree).
+    pub const ALL: [DropReason; 21] = [DropReason::InvalidUtf8, DropReason::BadJson, DropReason::LineTooLong, DropReason::NotAnObject, DropReason::UnknownKind, DropReason::BadField, DropReason::BadImagePath, DropReason::SeqNotIncreasing, DropReason::MissingImage, DropReason::BadImage, DropReason::ImageTooLarge, DropReason::TooLarge, DropReason::OutOfScope, DropReason::Paused, DropReason::Forgotten, DropReason::SecureInput, DropReason::UnverifiedPixels, DropReason::RedactedKeystroke, DropReason::UncheckedKeystroke, DropReason::ModelFailed, DropReason::InternalError];
+
+    /// This reason's place in [`Self::ALL`].
+    pub const fn index(self) -> usize {
+        match self {
+            DropReason::InvalidUtf8 => 0,
+            DropReason::BadJson => 1,
+            DropReason::LineTooLong => 2,
+            DropReason::NotAnObject => 3,
+            DropReason::UnknownKind => 4,
+            DropReason::BadField => 5,
+            DropReason::BadImagePath => 6,
+            DropReason::SeqNotIncreasing => 7,
+            DropReason::MissingImage => 8,
+            DropReason::BadImage => 9,
+            DropReason::ImageTooLarge => 10,
+            DropReason::TooLarge => 11,
+            DropReason::OutOfScope => 12,
+            DropReason::Paused => 13,
+            DropReason::Forgotten => 14,
+            DropReason::SecureInput => 15,
+            DropReason::UnverifiedPixels => 16,
+            DropReason::RedactedKeystroke => 17,
+            DropReason::UncheckedKeystroke => 18,
+            DropReason::ModelFailed => 19,
+            DropReason::InternalError => 20,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             DropReason::InvalidUtf8 => "invalid_utf8",

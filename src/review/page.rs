@@ -154,6 +154,22 @@ mod tests {
         assert_eq!(back["t"], "</script><script>alert(1)</script><!-- & \u{2028}");
     }
 
+    /// Every drop and paint reason the engine can report has words on the page (a new one
+    /// would otherwise show as its raw code).
+    #[test]
+    fn every_reason_has_words() {
+        use crate::capture::DropReason;
+        use crate::screenshot::localize::PaintReason;
+        for (i, r) in DropReason::ALL.iter().enumerate() {
+            assert_eq!(r.index(), i);
+            assert!(JS.contains(&format!("{}: '", r.as_str())), "no words for the drop reason {}", r.as_str());
+        }
+        for (i, r) in PaintReason::ALL.iter().enumerate() {
+            assert_eq!(r.index(), i);
+            assert!(JS.contains(&format!("{}: '", r.as_str())), "no words for the paint reason {}", r.as_str());
+        }
+    }
+
     #[test]
     fn page_assets_load_nothing_and_write_no_html() {
         for a in [CSS, JS] {

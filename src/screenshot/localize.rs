@@ -38,6 +38,21 @@ pub enum PaintReason {
 }
 
 impl PaintReason {
+    /// Every reason, in declaration order (see [`crate::capture::DropReason::ALL`]).
+    pub const ALL: [PaintReason; 6] = [PaintReason::NodeText, PaintReason::LineSpan, PaintReason::SecureNode, PaintReason::OutOfScopeWindow, PaintReason::Face, PaintReason::TextRegion];
+
+    /// This reason's place in [`Self::ALL`].
+    pub const fn index(self) -> usize {
+        match self {
+            PaintReason::NodeText => 0,
+            PaintReason::LineSpan => 1,
+            PaintReason::SecureNode => 2,
+            PaintReason::OutOfScopeWindow => 3,
+            PaintReason::Face => 4,
+            PaintReason::TextRegion => 5,
+        }
+    }
+
     /// The name used in the report.
     pub fn as_str(self) -> &'static str {
         match self {
