@@ -11,10 +11,7 @@ use std::time::Instant;
 use veil::pipeline::Record;
 use veil::{Engine, Policy};
 
-fn stats(mut v: Vec<f64>) -> (f64, f64) {
-    v.sort_by(f64::total_cmp);
-    (v[v.len() / 2], v[((v.len() - 1) as f64 * 0.95).round() as usize])
-}
+use common::stats;
 
 fn main() {
     let frames = common::MemFrames(Default::default(), Default::default());

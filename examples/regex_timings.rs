@@ -3,26 +3,11 @@
 //! `redact_batch`. Median and p95 per unit of several rounds, for comparing rule changes.
 //! `cargo run --release --example regex_timings [rounds] [workload name filter]`; the
 //! environment variable `VEIL_TIMINGS_POLICY` may add policy TOML (say, `disabled_rules`).
-use std::time::Instant;
 
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-fn stats(mut v: Vec<f64>) -> (f64, f64) {
-    v.sort_by(f64::total_cmp);
-    let p = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    (p(0.5), p(0.95))
-}
-
-/// Per-unit µs of `samples` runs of `f`, after one warm-up.
-fn measure(samples: usize, units: f64, mut f: impl FnMut()) -> (f64, f64) {
-    f();
-    stats((0..samples).map(|_| {
-        let t = Instant::now();
-        f();
-        t.elapsed().as_secs_f64() * 1e6 / units
-    }).collect())
-}
+use common::measure;
 
 fn main() {
     let rounds: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(3);

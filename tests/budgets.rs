@@ -10,26 +10,10 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use std::time::Instant;
 
 use sha2::Digest;
+use common::measure;
 use veil::{Engine, Policy};
-
-fn stats(mut v: Vec<f64>) -> (f64, f64) {
-    v.sort_by(f64::total_cmp);
-    let p = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    (p(0.5), p(0.95))
-}
-
-/// Times `f` `samples` times (after one warm-up); returns per-unit (median, p95) in µs.
-fn measure(samples: usize, units: f64, mut f: impl FnMut()) -> (f64, f64) {
-    f();
-    stats((0..samples).map(|_| {
-        let t = Instant::now();
-        f();
-        t.elapsed().as_secs_f64() * 1e6 / units
-    }).collect())
-}
 
 fn calibration_ms() -> f64 {
     let data = vec![7u8; 4 << 20];

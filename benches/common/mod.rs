@@ -4,10 +4,32 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Instant;
 
 use image::{Rgba, RgbaImage};
 use veil::capture::parse_line;
 use veil::pipeline::{FrameIo, Record};
+
+/// (median, p95) of samples.
+pub fn stats(mut v: Vec<f64>) -> (f64, f64) {
+    v.sort_by(f64::total_cmp);
+    let p = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    (p(0.5), p(0.95))
+}
+
+/// Times `f` `samples` times (after one warm-up); returns per-unit (median, p95) in µs.
+pub fn measure(samples: usize, units: f64, mut f: impl FnMut()) -> (f64, f64) {
+    f();
+    stats(
+        (0..samples)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64() * 1e6 / units
+            })
+            .collect(),
+    )
+}
 
 pub const SHORT: &str = "Jane Doe <jane.doe@example.com>";
 
