@@ -244,6 +244,35 @@ pub fn valid_date(year: u32, month: u32, day: u32) -> bool {
     (1..=dim).contains(&day)
 }
 
+/// Base64, leniently: padding optional, anything after the first `=` ignored, trailing bits
+/// dropped; `None` on a character outside the alphabet. With `url_safe` the URL alphabet's
+/// `-` and `_` are taken too (a JWT's base64url). Candidates are short and already matched
+/// by a rule, so lenient is right: a stricter decoder would only miss wrapped secrets.
+pub fn base64_decode(s: &str, url_safe: bool) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut buf, mut bits) = (0u32, 0);
+    for c in s.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'-' if url_safe => 62,
+            b'_' if url_safe => 63,
+            b'=' => break,
+            _ => return None,
+        } as u32;
+        buf = (buf << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
 /// Verhoeff's dihedral check (Aadhaar): the last digit checks the others.
 pub fn verhoeff(d: &[u8]) -> bool {
     const M: [[u8; 10]; 10] = [

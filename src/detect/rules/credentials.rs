@@ -104,33 +104,10 @@ const B64_PREFIXES: &[&str] = &["Z2hwX", "Z2hvX", "Z2l0aHViX3BhdF", "Z2xwYXQt", 
 
 fn base64_wrapped(c: &Candidate) -> Option<(usize, usize)> {
     let v = c.value();
-    let decoded = base64_decode(v)?;
+    let decoded = validate::base64_decode(v, false)?;
     let text = String::from_utf8(decoded).ok()?;
     const PREFIXES: &[&str] = &["ghp_", "gho_", "github_pat_", "glpat-", "xoxb-", "xoxp-", "sk_live_", "sk-", "AKIA", "AIza", "-----BEGIN", "password", "{\"auths\"", "{\"password"];
     PREFIXES.iter().any(|p| text.starts_with(p)).then_some((c.start, c.end))
-}
-
-fn base64_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut buf, mut bits) = (0u32, 0);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ => return None,
-        } as u32;
-        buf = (buf << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-        }
-    }
-    Some(out)
 }
 
 /// A lower-case word that a sentence goes on from (`Passwort: muss mindestens 8 Zeichen`) is

@@ -95,34 +95,10 @@ pub(crate) fn is_placeholder(v: &str) -> bool {
 fn jwt_header_ok(v: &str) -> bool {
     // The header decodes (base64url) to a JSON object naming an algorithm or type.
     let head = v.split('.').next().unwrap_or("");
-    b64url_decode(head).is_some_and(|h| {
+    validate::base64_decode(head, true).is_some_and(|h| {
         let s = String::from_utf8_lossy(&h);
         s.contains("\"alg\"") || s.contains("\"typ\"") || s.contains("\"kid\"")
     })
-}
-
-fn b64url_decode(s: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let mut buf = 0u32;
-    let mut bits = 0;
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            b'=' => break,
-            _ => return None,
-        } as u32;
-        buf = (buf << 6) | v;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((buf >> bits) as u8);
-        }
-    }
-    Some(out)
 }
 
 fn high_entropy(v: &str) -> bool {
