@@ -139,6 +139,50 @@ pub fn centre(r: &Rect) -> (i64, i64) {
     (r.x() + r.w() / 2, r.y() + r.h() / 2)
 }
 
+/// A group of touching cells of a grid: its bounding box in cells (inclusive) and how many
+/// cells it holds.
+pub(crate) struct CellGroup {
+    pub x0: u32,
+    pub y0: u32,
+    pub x1: u32,
+    pub y1: u32,
+    pub cells: u32,
+}
+
+/// The groups of set cells of a `cw` x `ch` grid (row-major `mask`) that touch, 8-connected, in
+/// the order their first cell comes in the grid.
+pub(crate) fn cell_groups(mask: &[bool], cw: u32, ch: u32) -> Vec<CellGroup> {
+    let mut seen = vec![false; mask.len()];
+    let mut out = Vec::new();
+    for start in 0..mask.len() {
+        if !mask[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut stack = vec![start];
+        let mut g = CellGroup { x0: u32::MAX, y0: u32::MAX, x1: 0, y1: 0, cells: 0 };
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i as u32 % cw, i as u32 / cw);
+            (g.x0, g.y0, g.x1, g.y1) = (g.x0.min(x), g.y0.min(y), g.x1.max(x), g.y1.max(y));
+            g.cells += 1;
+            for dy in -1i64..=1 {
+                for dx in -1i64..=1 {
+                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
+                    if nx >= 0 && ny >= 0 && nx < cw as i64 && ny < ch as i64 {
+                        let j = (ny as u32 * cw + nx as u32) as usize;
+                        if mask[j] && !seen[j] {
+                            seen[j] = true;
+                            stack.push(j);
+                        }
+                    }
+                }
+            }
+        }
+        out.push(g);
+    }
+    out
+}
+
 /// Areas of a frame holding ink (edges) that no voucher covers: where text could be that no
 /// checked UI node accounts for. Ink is sampled on a grid of `cell`-px cells; touching cells
 /// group into areas (bounding boxes, one cell of margin). With more than `max_areas` groups,
@@ -176,33 +220,7 @@ pub fn unvouched_areas(img: &image::RgbaImage, vouchers: &[Rect], cell: u32, max
         }
     }
     // Group touching ink cells (8-connectivity).
-    let mut seen = vec![false; ink.len()];
-    let mut boxes: Vec<(u32, u32, u32, u32)> = Vec::new();
-    for start in 0..ink.len() {
-        if !ink[start] || seen[start] {
-            continue;
-        }
-        let mut stack = vec![start];
-        seen[start] = true;
-        let (mut x0, mut y0, mut x1, mut y1) = (u32::MAX, u32::MAX, 0, 0);
-        while let Some(i) = stack.pop() {
-            let (cx, cy) = (i as u32 % cw, i as u32 / cw);
-            (x0, y0, x1, y1) = (x0.min(cx), y0.min(cy), x1.max(cx), y1.max(cy));
-            for dy in -1i64..=1 {
-                for dx in -1i64..=1 {
-                    let (nx, ny) = (cx as i64 + dx, cy as i64 + dy);
-                    if nx >= 0 && ny >= 0 && nx < cw as i64 && ny < ch as i64 {
-                        let j = (ny as u32 * cw + nx as u32) as usize;
-                        if ink[j] && !seen[j] {
-                            seen[j] = true;
-                            stack.push(j);
-                        }
-                    }
-                }
-            }
-        }
-        boxes.push((x0, y0, x1, y1));
-    }
+    let mut boxes: Vec<(u32, u32, u32, u32)> = cell_groups(&ink, cw, ch).into_iter().map(|g| (g.x0, g.y0, g.x1, g.y1)).collect();
     if boxes.len() > max_areas {
         let all = boxes.iter().fold((u32::MAX, u32::MAX, 0, 0), |a, b| (a.0.min(b.0), a.1.min(b.1), a.2.max(b.2), a.3.max(b.3)));
         boxes = vec![all];

@@ -44,32 +44,8 @@ pub fn regions(img: &RgbaImage, min_side: i64, max: usize) -> Vec<Rect> {
         }
     }
     // Touching picture-like cells group into regions (8-connectivity).
-    let mut seen = vec![false; pict.len()];
     let mut out: Vec<Rect> = Vec::new();
-    for start in 0..pict.len() {
-        if !pict[start] || seen[start] {
-            continue;
-        }
-        seen[start] = true;
-        let mut stack = vec![start];
-        let (mut x0, mut y0, mut x1, mut y1, mut cells) = (u32::MAX, u32::MAX, 0, 0, 0u32);
-        while let Some(i) = stack.pop() {
-            let (x, y) = (i as u32 % cw, i as u32 / cw);
-            (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-            cells += 1;
-            for dy in -1i64..=1 {
-                for dx in -1i64..=1 {
-                    let (nx, ny) = (x as i64 + dx, y as i64 + dy);
-                    if nx >= 0 && ny >= 0 && nx < cw as i64 && ny < ch as i64 {
-                        let j = (ny as u32 * cw + nx as u32) as usize;
-                        if pict[j] && !seen[j] {
-                            seen[j] = true;
-                            stack.push(j);
-                        }
-                    }
-                }
-            }
-        }
+    for super::localize::CellGroup { x0, y0, x1, y1, cells } in super::localize::cell_groups(&pict, cw, ch) {
         let r = Rect([(x0 * CELL) as i64, (y0 * CELL) as i64, ((x1 - x0 + 1) * CELL) as i64, ((y1 - y0 + 1) * CELL) as i64]);
         // A thin strip (a gradient bar, an underline) is no picture; nor are scattered cells.
         let filled = cells as f64 / ((x1 - x0 + 1) * (y1 - y0 + 1)) as f64;
