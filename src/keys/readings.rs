@@ -79,25 +79,17 @@ fn windows_around(buf: &Buf, mut ranges: Vec<(usize, usize)>) -> Vec<Buf> {
     merged.into_iter().map(|(s, e)| buf[s..e].to_vec()).collect()
 }
 
-/// What a snapshot holds that `text` (the field's final text under the same reading) does not:
+/// What a snapshot holds that the field's final text under the same reading (its [`Places`]) does not:
 /// windows around characters later deleted and around neighbours later pulled apart. A value
 /// must lie there to be in the snapshot and not in the final text; the rest is checked with
 /// the final text already, so long edited fields cost what their edits touch.
-fn novel_windows(snapshot: &Buf, text: &Buf) -> Vec<Buf> {
-    // Where each character (by its key and its rank among that key's characters) ends up.
+fn novel_windows(snapshot: &Buf, places: &Places) -> Vec<Buf> {
     let mut rank: HashMap<u64, usize> = HashMap::new();
-    let mut at: HashMap<(u64, usize), usize> = HashMap::new();
-    for (i, &(_, s)) in text.iter().enumerate() {
-        let r = rank.entry(s).or_default();
-        at.insert((s, *r), i);
-        *r += 1;
-    }
-    rank.clear();
     let mut prev: Option<Option<usize>> = None;
     let mut novel: Vec<(usize, usize)> = Vec::new();
     for (i, &(_, s)) in snapshot.iter().enumerate() {
         let r = rank.entry(s).or_default();
-        let here = at.get(&(s, *r)).copied();
+        let here = places.get(&(s, *r)).copied();
         *r += 1;
         let broken = match (prev, here) {
             (_, None) => true,
@@ -110,6 +102,22 @@ fn novel_windows(snapshot: &Buf, text: &Buf) -> Vec<Buf> {
         prev = Some(here);
     }
     windows_around(snapshot, novel)
+}
+
+/// Where each character of a field's final text stands, by the key that typed it and its rank
+/// among that key's characters (a paste types several).
+type Places = HashMap<(u64, usize), usize>;
+
+/// [`Places`] of a text: built once per run, shared by all its snapshots.
+fn places(text: &Buf) -> Places {
+    let mut rank: HashMap<u64, usize> = HashMap::new();
+    let mut at = Places::new();
+    for (i, &(_, s)) in text.iter().enumerate() {
+        let r = rank.entry(s).or_default();
+        at.insert((s, *r), i);
+        *r += 1;
+    }
+    at
 }
 
 /// Token edges, and every position inside tokens that could hold a structured value (a digit,
@@ -157,14 +165,16 @@ pub(super) fn readings(f: &Field) -> (Vec<Reading>, Run, Vec<u64>) {
     let lit = runs[0].clone();
     let mut out: Vec<Reading> = Vec::new();
     out.push(Reading::whole(lit.text.clone(), true));
+    let at = places(&lit.text);
     for s in &lit.snapshots {
-        out.extend(novel_windows(s, &lit.text).into_iter().map(|buf| Reading::whole(buf, true)));
+        out.extend(novel_windows(s, &at).into_iter().map(|buf| Reading::whole(buf, true)));
     }
     out.push(Reading::whole(lit.log.clone(), true));
     for r in &runs[1..] {
         out.push(Reading::whole(r.text.clone(), false));
+        let at = places(&r.text);
         for s in &r.snapshots {
-            out.extend(novel_windows(s, &r.text).into_iter().map(|buf| Reading::whole(buf, false)));
+            out.extend(novel_windows(s, &at).into_iter().map(|buf| Reading::whole(buf, false)));
         }
     }
     // Keys typed after the cursor became unknown: at every position they could have gone, each
