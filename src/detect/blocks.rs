@@ -28,6 +28,15 @@ const LABELS: &[&str] = &[
     "bill to", "billing address", "shipping address", "from", "to",
 ];
 
+/// Lower-case words an address line holds: street types and the particles of names.
+const PARTICLES: &[&str] = &[
+    "rue", "via", "viale", "calle", "rua", "quai", "chemin", "avenue", "allée", "allee", "place", "impasse", "strada", "ulica", "ul",
+    "aleja", "rambla", "paseo", "plaza", "carrer", "travessa", "largo", "praça", "piazza", "corso", "boulevard", "bd", "rang",
+    "montée", "route", "de", "del", "della", "dei", "delle", "des", "du", "la", "le", "les", "da", "do", "dos", "das", "di", "d",
+    "l", "van", "von", "der", "den", "ter", "te", "y", "e", "et", "und", "am", "an", "im", "bei", "sur", "sous", "upon", "út",
+    "utca", "u", "str", "straße", "strasse", "gasse", "weg", "vej", "gatan", "gata", "gade", "laan", "straat", "st", "bis",
+];
+
 /// Covers the short lines of the blocks around address findings in `text` (appends findings).
 pub fn address_blocks(text: &str, found: &mut Vec<Finding>) {
     let anchors: Vec<usize> = found.iter().filter(|f| ANCHORS.contains(&f.detector)).map(|f| f.start).collect();
@@ -112,8 +121,12 @@ fn block_line(line: &str, max_words: usize) -> bool {
     // Sentence punctuation; `Label: value` lines, title bars (`Inbox | Mail`, `Notes — Pages`)
     // and code are not address lines either.
     let sentence = line.contains(['?', '!', ';', ':', '|', '—', '=', '<', '>', '{', '}', '_', '@']) || line.contains(". ") && line.split(". ").skip(1).any(|w| w.starts_with(char::is_lowercase));
-    // A long lower-case word is prose, not a name (`quai`, `rue`, `de` are short).
-    let prose = words.iter().any(|w| w.chars().count() >= 5 && w.chars().all(|c| c.is_lowercase()));
+    // A lower-case word is prose (`We'll meet Friday at …`, `Benefits manager`), unless it is
+    // a street type or a particle of a name (`94 rue La Boétie`, `Rua das Hortências`).
+    let prose = words.iter().any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        !w.is_empty() && w.chars().all(|c| c.is_lowercase()) && !PARTICLES.contains(&w)
+    });
     let label = line.ends_with(':') || LABELS.iter().any(|l| line.trim_end_matches(['.', ':']).eq_ignore_ascii_case(l));
     !words.is_empty()
         && words.len() <= max_words
@@ -152,6 +165,8 @@ mod tests {
     fn stops_at_prose_labels_and_long_lines() {
         let text = "Thanks for the quick reply, see you soon\nAddress:\n15 Millicent Drive\nSpringfield\n\n\nUnrelated Heading";
         assert_eq!(covered(text, "15 Millicent Drive", vec![]), ["LOCATION:15 Millicent Drive", "LOCATION:Springfield"]);
+        let text = "We'll meet Thursday at Solarlist, 04 55 Halsey Road, HAYBOROUGH";
+        assert!(covered(text, "55 Halsey Road", vec![]).is_empty(), "a sentence is not widened");
         let text = "We'll meet at Costquest, 98 Hlíðarvegur 25, and then have lunch together downtown";
         assert!(covered(text, "Hlíðarvegur 25", vec![]).is_empty(), "a sentence is not widened");
         let text = "Getting Started | PowerPoint\nYour parcel for Else is waiting at 29 Cole Street, see you.\nTrello";
