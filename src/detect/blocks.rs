@@ -190,6 +190,25 @@ mod tests {
         assert_eq!(covered("Mapquest\n\n39 Laugarvegur 77 Apt. 787 Reykjavík Benin", "Laugarvegur 77", vec![]), ["LOCATION:39 Laugarvegur 77 Apt. 787 Reykjavík Benin", "ORGANIZATION:Mapquest"]);
     }
 
+    proptest::proptest! {
+        /// Any text, any anchor: no panic, spans inside the text on char boundaries, never a
+        /// line break inside a block span.
+        #[test]
+        fn blocks_stay_inside_their_lines(text in "(\\PC{0,12}[\n ]?){0,12}", at in 0usize..200, len in 0usize..30) {
+            let mut s = at.min(text.len());
+            while !text.is_char_boundary(s) { s -= 1; }
+            let mut e = (s + len).min(text.len());
+            while !text.is_char_boundary(e) { e += 1; }
+            let mut v = vec![Finding { start: s, end: e, entity: Entity::Location, detector: "address_unit", score: 0.9 }];
+            address_blocks(&text, &mut v);
+            for f in &v[1..] {
+                proptest::prop_assert!(f.start < f.end && f.end <= text.len());
+                proptest::prop_assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
+                proptest::prop_assert!(!text[f.start..f.end].contains('\n'));
+            }
+        }
+    }
+
     #[test]
     fn no_anchor_no_block() {
         let mut v = vec![Finding { start: 0, end: 4, entity: Entity::Person, detector: "ner", score: 0.9 }];
