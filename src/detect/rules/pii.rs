@@ -130,8 +130,9 @@ mod tests {
         assert_none("user@localhost and @handle and a@b", EmailAddress);
         assert_none("postgres://admin:s3cr3t@db.internal:5432/app", EmailAddress);
         // A piece of the password is no mailbox either: the host stays readable.
-        for url in ["postgres://app:qguthq690!MPD@db.internal:5432/prod", "postgres://app:qguthq690MPD@db.internal:5432/prod", "DATABASE_URL=\"mysql://u:a!b@db.example.com/x\""] {
+        for (url, password) in [("postgres://app:qguthq690!MPD@db.internal:5432/prod", "qguthq690!MPD"), ("postgres://app:qguthq690MPD@db.internal:5432/prod", "qguthq690MPD"), ("DATABASE_URL=\"mysql://u:a!b@db.example.com/x\"", "a!b")] {
             assert_none(url, EmailAddress);
+            assert_eq!(found(url), vec![(Password, password.to_string())], "the password alone, the host readable: {url}");
         }
         assert_found("see https://example.com/contact?to=jane@example.com", EmailAddress, "jane@example.com");
         assert_found("https://x.example/a:b jane@example.com", EmailAddress, "jane@example.com");
