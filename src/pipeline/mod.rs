@@ -211,6 +211,7 @@ impl Engine {
                 v.extend(found);
             }
         }
+        crate::detect::blocks::address_blocks(text, &mut v);
         Ok(resolve_in(text, v))
     }
 
