@@ -25,12 +25,11 @@ const FILL: [u8; 3] = [255, 0, 255];
 const FLOOR_OCR_READABLE: usize = 0;
 const FLOOR_BOXES_HIDDEN: f64 = 0.995;
 const FLOOR_FACES_HIDDEN: f64 = 0.98;
-// Two of the goals are not met yet: the test holds today's figures (measured
-// 2026-11-24: 222/234 = 94.9% lines intact, 6.9% collateral) less a little noise as a
-// regression guard, and prints the goal beside them. Raise these towards the goals.
-const FLOOR_LINES_INTACT: f64 = 0.94;
+// Lines intact and collateral at the goals (measured 2026-11-24: 229/234 = 97.9%
+// lines intact, 4.3% collateral after main's address and organisation rules; 3.6% before).
+const FLOOR_LINES_INTACT: f64 = 0.97;
 const GOAL_LINES_INTACT: f64 = 0.97;
-const CEIL_COLLATERAL: f64 = 0.075;
+const CEIL_COLLATERAL: f64 = 0.05;
 const GOAL_COLLATERAL: f64 = 0.05;
 
 fn suite_dir() -> PathBuf {

@@ -116,8 +116,7 @@ impl NerDetector {
             .zip(&per_text)
             .map(|((text, t), p)| {
                 let mut found = decode(text, &t.offsets, p, &self.thresholds);
-                grow_surnames(text, &mut found);
-                super::ner_words::tidy(text, &mut found);
+                shape(text, &mut found);
                 found
             })
             .collect())
@@ -206,6 +205,16 @@ fn windows_of(text: usize, ids: &[i64], out: &mut Vec<Window>) {
             break;
         }
     }
+}
+
+/// The engine's rules over the decoded spans ([`decode`] stays the rules `train/ner/common.py`
+/// measures): ends no name or place has are cut ([`super::ner_words::trim_ends`]), a person's
+/// span grows over surnames ([`grow_surnames`]), and the words UI text shows are tidied
+/// ([`super::ner_words::tidy`]).
+pub fn shape(text: &str, found: &mut Vec<Finding>) {
+    super::ner_words::trim_ends(text, found);
+    grow_surnames(text, found);
+    super::ner_words::tidy(text, found);
 }
 
 /// A person's span goes on over the capitalised words right after it on the same line (at
@@ -345,6 +354,55 @@ mod tests {
         grow_surnames(text, &mut found);
         let got: Vec<&str> = found.iter().map(|f| &text[f.start..f.end]).collect();
         assert_eq!(got, ["Jane Doe", "Amelia Schmidt-Ruiz", "Jane Please"]);
+    }
+
+    /// What [`shape`] leaves of spans of `entity` the model found in `text` (given as strings).
+    fn shaped(text: &str, spans: &[(&str, Entity)]) -> Vec<(String, Entity)> {
+        let mut found: Vec<Finding> = spans
+            .iter()
+            .map(|(s, entity)| {
+                let start = text.find(s).unwrap();
+                Finding { start, end: start + s.len(), entity: *entity, detector: "ner", score: 0.9 }
+            })
+            .collect();
+        shape(text, &mut found);
+        found.iter().map(|f| (text[f.start..f.end].to_string(), f.entity)).collect()
+    }
+
+    #[test]
+    fn a_time_after_a_name_is_not_the_name() {
+        use Entity::*;
+        let own = |v: &[(&str, Entity)]| v.iter().map(|(s, e)| (s.to_string(), *e)).collect::<Vec<_>>();
+        assert_eq!(shaped("Jane Doe 10:10 Please find the roadmap", &[("Jane Doe 10:10", Person)]), own(&[("Jane Doe", Person)]));
+        // Typed a place, the name still goes; the time stays.
+        assert_eq!(shaped("Kwame Okafor 10:10 Please find", &[("Kwame Okafor 10:10", Location)]), own(&[("Kwame Okafor", Location)]));
+        // The model cuts a time in two: `10` ends the name, `16` is a "place".
+        assert_eq!(shaped("Chloe Rossi 10:16 mail me", &[("Chloe Rossi 10", Person), ("16", Location)]), own(&[("Chloe Rossi", Person)]));
+        assert_eq!(shaped("at 9:05:30 Anna Berg said", &[("9:05:30 Anna Berg", Person)]), own(&[("Anna Berg", Person)]));
+        // A number ends an address, never a name.
+        assert_eq!(shaped("Jane Doe 42 replied", &[("Jane Doe 42", Person)]), own(&[("Jane Doe", Person)]));
+        assert_eq!(shaped("near 74292 Lopez Viaduct Apt. 895?", &[("74292 Lopez Viaduct Apt. 895", Location)]), own(&[("74292 Lopez Viaduct Apt. 895", Location)]));
+        assert_eq!(shaped("in Area 51 today", &[("Area 51", Location)]), own(&[("Area 51", Location)]));
+        assert_eq!(shaped("user jdoe42 logged in", &[("jdoe42", Person)]), own(&[("jdoe42", Person)]));
+        // An IPv6 address or a clock of 3 digits is no time of day.
+        assert_eq!(shaped("Suite 2001:db8 Berlin", &[("Suite 2001:db8 Berlin", Location)]), own(&[("Suite 2001:db8 Berlin", Location)]));
+    }
+
+    #[test]
+    fn a_name_ending_a_sentence_does_not_take_the_next_word() {
+        use Entity::*;
+        let own = |v: &[(&str, Entity)]| v.iter().map(|(s, e)| (s.to_string(), *e)).collect::<Vec<_>>();
+        assert_eq!(shaped("Reported by Mei Nilsen. Design review: onboarding", &[("Mei Nilsen.", Person)]), own(&[("Mei Nilsen", Person)]));
+        // An initial, a title or a degree keeps its dot (and a span goes on over a surname).
+        assert_eq!(shaped("reviewed by Perry Moreno Jr. today", &[("Perry Moreno Jr.", Person)]), own(&[("Perry Moreno Jr.", Person)]));
+        assert_eq!(shaped("Reported-by: Franziska Loos B.Sc. <x>", &[("Franziska Loos B.Sc.", Person)]), own(&[("Franziska Loos B.Sc.", Person)]));
+        assert_eq!(shaped("Recipient Zsolt B. Szabó", &[("Zsolt B.", Person)]), own(&[("Zsolt B. Szabó", Person)]));
+        // An organisation keeps its `S.A.` and its `of`.
+        assert_eq!(shaped("Supplier: Grupa Fidos S.A.", &[("Grupa Fidos S.A.", Organization)]), own(&[("Grupa Fidos S.A.", Organization)]));
+        assert_eq!(shaped("Hvalsø Chamber of Commerce | Contracts", &[("Hvalsø Chamber of", Person)]), own(&[("Hvalsø Chamber of Commerce", Person)]));
+        // A place does not end with `and the`.
+        let t = "residing at 73 Mill Road, Lyon, and the";
+        assert_eq!(shaped(t, &[("73 Mill Road, Lyon, and the", Location)]), own(&[("73 Mill Road, Lyon", Location)]));
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! The shape of the words a name or place span covers, after the NER model: UI text glues a
-//! label to its value (`NameAisha Rahman`, `Address124 Harbour Road`, `PlanGold`) and names
-//! machines with identifiers (`ward-pc-12`), which the model tags as people and places.
+//! label to its value (`NameAisha Rahman`, `Address124 Harbour Road`, `PlanGold`), puts times
+//! after names (`Kwame Okafor 10:10`), names machines with identifiers (`ward-pc-12`) and
+//! shows sizes, spelt-out numbers and region codes (`1.21 KiB`, `eleven thirty`, `EMEA`),
+//! which the model tags as people and places.
 //!
 //! It must never drop or shrink a span for what a name or place can look like: a capitalised
-//! prefix of a name (`McDonald`, `MacArthur`, `DeShawn`, `LeBron`) is part of it, and a number
-//! at the start of an address is the address.
+//! prefix of a name (`McDonald`, `MacArthur`, `DeShawn`, `LeBron`) is part of it, a number
+//! at the start or end of an address is the address (`73 Mill Road`, `Apt. 895`, `Area 51`,
+//! a postcode), and a short capitalised code is a place where the text is more than a label
+//! cell (`flying to the UK`).
 
 use super::{Entity, Finding};
 
@@ -12,14 +16,143 @@ use super::{Entity, Finding};
 /// (`Mc`, `Mac`, `De`, `Van` are shorter).
 const LABEL_MIN: usize = 4;
 
+/// Cuts what no name, place or organisation ends with off the model's spans in `text`, before
+/// a person's span is grown over a surname ([`super::ner::grow_surnames`]), so a name that ends
+/// a sentence does not take the next one's first word:
+/// - a time of day (`10:10`, `9:05:30`; a span that ends or starts inside one too: the model
+///   splits `10:16` into `10` and `16`), at either end of any span;
+/// - for a person, words without a letter at either end and punctuation at the end (`Mei
+///   Nilsen.`): a name holds neither, where an address ends in a number.
+///
+/// A span left with nothing is dropped.
+pub fn trim_ends(text: &str, found: &mut Vec<Finding>) {
+    let times = time_ranges(text);
+    found.retain_mut(|f| {
+        if !matches!(f.entity, Entity::Person | Entity::Location | Entity::Organization) {
+            return true;
+        }
+        let person = f.entity == Entity::Person;
+        let in_time = |a: usize, b: usize| times.iter().any(|&(s, e)| a < e && s < b);
+        loop {
+            let span = &text[f.start..f.end];
+            let Some((ws, we)) = words(span).next() else { return false };
+            let (ls, le) = words(span).last().expect("a first word");
+            let (first, last) = (&span[ws..we], &span[ls..le]);
+            if in_time(f.start + ls, f.start + le) || (person && !has_letter(last)) {
+                if ls == ws {
+                    return false;
+                }
+                f.end = f.start + ls;
+            } else if in_time(f.start + ws, f.start + we) || (person && !has_letter(first)) {
+                f.start += we;
+            } else if person && span.ends_with(|c: char| !c.is_alphanumeric()) && !abbreviation(last) {
+                f.end -= span.chars().next_back().map_or(1, char::len_utf8);
+            } else {
+                break;
+            }
+            // What a cut leaves at the new ends: spaces and separators.
+            let span = &text[f.start..f.end];
+            let lead = span.len() - span.trim_start_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '|' | '/' | '-')).len();
+            let trail = span.len() - span.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '|' | '/' | '-')).len();
+            f.start += lead;
+            f.end -= trail;
+            if f.start >= f.end {
+                return false;
+            }
+        }
+        true
+    });
+}
+
+/// Lower-case words that end no name, place or organisation.
+const FUNCTION_WORDS: [&str; 16] = ["and", "the", "or", "of", "a", "an", "in", "at", "on", "to", "for", "with", "by", "from", "as", "is"];
+
+/// Byte ranges of the words of `s`: runs of chars other than spaces and the separators a span
+/// is trimmed of (`,`, `;`), so `Lyon,` is the word `Lyon`.
+fn words(s: &str) -> impl DoubleEndedIterator<Item = (usize, usize)> + '_ {
+    let sep = |c: char| c.is_whitespace() || matches!(c, ',' | ';');
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        match (sep(c), start) {
+            (false, None) => start = Some(i),
+            (true, Some(st)) => {
+                out.push((st, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(st) = start {
+        out.push((st, s.len()));
+    }
+    out.into_iter()
+}
+
+/// A word whose one final `.` belongs to it: an initial, a title or a degree (`B.`, `Jr.`,
+/// `B.Sc.`), not a sentence's end (`Nilsen.`).
+fn abbreviation(w: &str) -> bool {
+    let Some(stem) = w.strip_suffix('.') else { return false };
+    !stem.is_empty() && stem.chars().all(|c| c.is_alphabetic() || c == '.') && (stem.contains('.') || stem.chars().count() <= 3)
+}
+
+fn has_letter(w: &str) -> bool {
+    w.chars().any(char::is_alphabetic)
+}
+
+/// Byte ranges of the times of day in `text`: `H:MM` or `HH:MM`, optionally `:SS`, standing
+/// as a word of their own (not inside a longer run of digits and colons: `2001:db8::1`).
+fn time_ranges(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let run_start = i;
+        if !b[i].is_ascii_digit() || (i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b':' || b[i - 1] == b'.')) {
+            i += 1;
+            continue;
+        }
+        // Groups of digits joined by ':'.
+        let mut groups = Vec::new();
+        let mut j = i;
+        loop {
+            let g0 = j;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            groups.push(j - g0);
+            if j + 1 < b.len() && b[j] == b':' && b[j + 1].is_ascii_digit() {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let ends_clean = j == b.len() || !(b[j].is_ascii_alphanumeric() || b[j] == b':');
+        let shape = matches!(groups.as_slice(), [1 | 2, 2] | [1 | 2, 2, 2]);
+        if shape && ends_clean {
+            out.push((run_start, j));
+        }
+        i = j.max(i + 1);
+    }
+    out
+}
+
 /// Tidies the model's name, place and organisation spans in `text`:
 /// - a label glued in front of the span's first word is cut off: a lower-case letter followed
 ///   by an upper-case one or a digit, after a capitalised word of at least [`LABEL_MIN`]
 ///   letters, starts the value (`Name|Aisha`, `Address|124`, `Plan|Gold`);
+/// - a function word (`and`, `the`, …) at the end of a span is cut off (`73 Mill Road, Lyon,
+///   and the`): no name, place or organisation ends with one;
 /// - a place or organisation span of one word that mixes letters and digits (a host or a build
 ///   name) is dropped: no place is spelt with digits inside a word. A person's is kept: a user
-///   name (`jdoe42`) names a person.
+///   name (`jdoe42`) names a person;
+/// - a span that is a quantity (a number and a unit: `1.21 KiB`, `250 ms`) or only spelt-out
+///   numbers (`eleven thirty`) is dropped: no name or place is either;
+/// - a place or person of one all-capital word of 2-4 letters (`EMEA`, `IBAN`) is dropped
+///   when the text is a short cell (at most [`SHORT_CELL`] words with letters): a label, a
+///   region or team code. In a sentence the context speaks for the model (`flying to the UK`).
 pub fn tidy(text: &str, found: &mut Vec<Finding>) {
+    let short_cell = words(text).filter(|&(a, b)| has_letter(&text[a..b])).count() <= SHORT_CELL;
     found.retain_mut(|f| {
         if !matches!(f.entity, Entity::Person | Entity::Location | Entity::Organization) {
             return true;
@@ -27,8 +160,55 @@ pub fn tidy(text: &str, found: &mut Vec<Finding>) {
         if let Some(cut) = glued_label(&text[f.start..f.end]) {
             f.start += cut;
         }
-        f.entity == Entity::Person || !identifier(&text[f.start..f.end])
+        // Function words at the end (after a person's surnames were grown: `Chamber of
+        // Commerce` keeps its `of`).
+        while let Some((ls, _)) = words(&text[f.start..f.end]).last().filter(|&(a, b)| a > 0 && FUNCTION_WORDS.contains(&&text[f.start + a..f.start + b])) {
+            f.end = f.start + text[f.start..f.start + ls].trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '|' | '/' | '-')).len();
+        }
+        let span = &text[f.start..f.end];
+        if quantity(span) || number_words(span) {
+            return false;
+        }
+        if f.entity != Entity::Organization && short_cell && acronym(span) {
+            return false;
+        }
+        f.entity == Entity::Person || !identifier(span)
     });
+}
+
+/// Words with letters in a text that is a label or value cell, not a sentence.
+pub const SHORT_CELL: usize = 3;
+
+/// Units a number is measured in (sizes, durations, rates, lengths, weights, screen units),
+/// two letters or more: a one-letter unit (`5 m`, `221 B`) could be part of an address.
+const UNITS: [&str; 44] = [
+    "kb", "kib", "mb", "mib", "gb", "gib", "tb", "tib", "pb", "bytes", "kbps", "mbps", "gbps", "ms", "µs", "us", "ns", "sec", "secs", "min", "mins", "hrs", "px", "pt", "em", "rem",
+    "dpi", "fps", "hz", "khz", "mhz", "ghz", "kg", "mg", "km", "cm", "mm", "lb", "lbs", "oz", "kw", "kwh", "mah", "%",
+];
+
+/// `1.21 KiB`, `250ms`, `3,5 GB`: a number (digits, `.` or `,` inside) and a unit, nothing else.
+fn quantity(span: &str) -> bool {
+    let digits = span.len() - span.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ',').len();
+    let (num, unit) = span.split_at(digits);
+    num.starts_with(|c: char| c.is_ascii_digit()) && UNITS.contains(&unit.trim_start().to_lowercase().as_str())
+}
+
+/// Spelt-out English numbers and times (`eleven thirty`, `twenty-five`, `half past nine`).
+const NUMBER_WORDS: [&str; 38] = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+    "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "million", "half", "quarter", "past", "noon",
+    "midnight", "o'clock", "oclock",
+];
+
+/// Every word of the span is a spelt-out number (hyphens split words: `twenty-five`).
+fn number_words(span: &str) -> bool {
+    let mut ws = span.split(|c: char| c.is_whitespace() || matches!(c, '-' | ',' | '.')).filter(|w| !w.is_empty()).peekable();
+    ws.peek().is_some() && ws.all(|w| NUMBER_WORDS.contains(&w.to_lowercase().as_str()))
+}
+
+/// One word of 2-4 ASCII capital letters.
+fn acronym(span: &str) -> bool {
+    (2..=4).contains(&span.len()) && span.bytes().all(|c| c.is_ascii_uppercase())
 }
 
 /// Where the value starts after a label glued to it in the span's first word, if any.
@@ -83,6 +263,39 @@ mod tests {
         }
         assert_eq!(tidied("at 73 Mill Road", "73 Mill Road", Entity::Location).as_deref(), Some("73 Mill Road"));
         assert_eq!(tidied("in Area 51", "Area 51", Entity::Location).as_deref(), Some("Area 51"));
+    }
+
+    #[test]
+    fn quantities_and_spelt_numbers_are_not_places() {
+        for (text, span) in [("Writing objects: 100% (7/7), 1.21 KiB, done.", "1.21 KiB"), ("took 250ms", "250ms"), ("3,5 GB free", "3,5 GB"), ("Lunch order goes in at eleven thirty", "eleven thirty"), ("eleven thirty.", "eleven"), ("at half past nine", "half past nine"), ("twenty-five", "twenty-five")] {
+            for entity in [Entity::Location, Entity::Person, Entity::Organization] {
+                assert_eq!(tidied(text, span, entity), None, "{span:?} in {text:?}");
+            }
+        }
+        // Numbers in a place stay: an address, a one-letter "unit", a word after a number.
+        for (text, span) in [("at 73 Mill Road", "73 Mill Road"), ("221 B Baker Street", "221 B Baker Street"), ("Studio 54", "Studio 54"), ("10 Downing Street", "10 Downing Street"), ("Seven Sisters Road", "Seven Sisters Road")] {
+            assert_eq!(tidied(text, span, Entity::Location).as_deref(), Some(span));
+        }
+    }
+
+    #[test]
+    fn a_capital_code_alone_in_a_cell_is_no_place() {
+        assert_eq!(tidied("Owner teamSupport EMEA", "EMEA", Entity::Location), None);
+        assert_eq!(tidied("IBANFR36 2642 7555 2934 5037 9477 360", "IBAN", Entity::Location), None);
+        assert_eq!(tidied("Region APAC", "APAC", Entity::Person), None);
+        // In a sentence the model is trusted, and so is a longer name or one in lower case.
+        assert_eq!(tidied("We are flying to the UK next week", "UK", Entity::Location).as_deref(), Some("UK"));
+        assert_eq!(tidied("Country Switzerland", "Switzerland", Entity::Location).as_deref(), Some("Switzerland"));
+        assert_eq!(tidied("Team Lead Jo", "Jo", Entity::Person).as_deref(), Some("Jo"));
+        assert_eq!(tidied("Owner teamSupport EMEA", "EMEA", Entity::Organization).as_deref(), Some("EMEA"), "organisations' codes are names");
+    }
+
+    #[test]
+    fn function_words_end_no_span() {
+        assert_eq!(tidied("Supplier name: Manley, Prendergast and Gibney", "Prendergast and", Entity::Organization).as_deref(), Some("Prendergast"));
+        assert_eq!(tidied("Isle of Man", "Isle of Man", Entity::Location).as_deref(), Some("Isle of Man"));
+        assert_eq!(tidied("to the corner of", "corner of", Entity::Location).as_deref(), Some("corner"));
+        assert_eq!(tidied("just of", "of", Entity::Location).as_deref(), Some("of"), "a span of one word is left to the other rules");
     }
 
     #[test]

@@ -293,8 +293,14 @@ impl Detector for RuleSet {
     fn detect(&self, text: &str, out: &mut Vec<Finding>) {
         self.detect_plain(text, out);
         // Values glued to their label (`SSN536-22-1234`): found in a shadow with the glued
-        // points made boundaries, kept only where they start at such a point.
+        // points made boundaries, kept only where they start at such a point, and not inside
+        // a value the plain pass found (the shadow has lost the text before the label: the
+        // `690|MPD@db.internal` of a URL's password is not a mailbox).
+        let plain = out.len();
         for p in glued::points(text) {
+            if out[..plain].iter().any(|f| !f.entity.is_context() && f.start < p && p < f.end) {
+                continue;
+            }
             let (shadow, base) = glued::window(text, p);
             let at = p - base + 1;
             let mut found = Vec::new();
@@ -461,6 +467,12 @@ mod tests {
 
     /// Record cells concatenated without a separator (issue 11): the value is found, its label
     /// is not swallowed, and letters glued to digits inside words find nothing new.
+    #[test]
+    fn glued_values_inside_urls() {
+        // Inside a URL (a context finding) a glued card is still found.
+        assert_found("https://shop.example/pay?note=Card4111111111111111", Entity::CreditCard, "4111111111111111");
+    }
+
     #[test]
     fn values_glued_to_labels() {
         for (text, entity, value) in [

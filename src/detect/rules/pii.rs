@@ -17,9 +17,12 @@ pub fn rules() -> Vec<Rule> {
             Needs::Literals(&["@"]),
         )
         .check(Some(Box::new(|c: &Candidate| {
-            // `scheme://user:password@host` is URL userinfo (its own rule), not an address.
-            let token = c.before(200).rsplit(char::is_whitespace).next().unwrap_or("");
-            (!(c.before(1) == ":" && token.contains("://"))).then_some((c.start, c.end))
+            // `scheme://user:password@host` is URL userinfo (its own rule), not an address:
+            // nor is a piece of the password before the `@` (`…!MPD@db.internal`, `690MPD@…`,
+            // where a letter-digit switch counts as a word boundary).
+            let token = c.before(200).rsplit(|ch: char| ch.is_whitespace() || matches!(ch, '"' | '\'' | '<' | '>' | '`')).next().unwrap_or("");
+            let in_password = token.rsplit_once("://").is_some_and(|(_, auth)| auth.contains(':') && !auth.contains(['/', '@']));
+            (!(c.before(1) == ":" && token.contains("://")) && !in_password).then_some((c.start, c.end))
         }))),
         Rule::new("ipv4", Entity::IpAddress, r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?:/[0-9]{1,2})?(?-u:\b)", Needs::Literals(&["."]))
             .check(Some(Box::new(ipv4))),
@@ -126,6 +129,13 @@ mod tests {
         assert_found("mail o'brien+tag@mail.co.uk now", EmailAddress, "o'brien+tag@mail.co.uk");
         assert_none("user@localhost and @handle and a@b", EmailAddress);
         assert_none("postgres://admin:s3cr3t@db.internal:5432/app", EmailAddress);
+        // A piece of the password is no mailbox either: the host stays readable.
+        for (url, password) in [("postgres://app:qguthq690!MPD@db.internal:5432/prod", "qguthq690!MPD"), ("postgres://app:qguthq690MPD@db.internal:5432/prod", "qguthq690MPD"), ("DATABASE_URL=\"mysql://u:a!b@db.example.com/x\"", "a!b")] {
+            assert_none(url, EmailAddress);
+            assert_eq!(found(url), vec![(Password, password.to_string())], "the password alone, the host readable: {url}");
+        }
+        assert_found("see https://example.com/contact?to=jane@example.com", EmailAddress, "jane@example.com");
+        assert_found("https://x.example/a:b jane@example.com", EmailAddress, "jane@example.com");
         assert_found("mailto:jane@example.com", EmailAddress, "jane@example.com");
     }
 
