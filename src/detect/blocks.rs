@@ -39,7 +39,8 @@ const PARTICLES: &[&str] = &[
 
 /// Covers the short lines of the blocks around address findings in `text` (appends findings).
 pub fn address_blocks(text: &str, found: &mut Vec<Finding>) {
-    let anchors: Vec<usize> = found.iter().filter(|f| ANCHORS.contains(&f.detector)).map(|f| f.start).collect();
+    let mut anchors: Vec<usize> = found.iter().filter(|f| ANCHORS.contains(&f.detector)).map(|f| f.start).collect();
+    anchors.sort_unstable();
     if anchors.is_empty() {
         return;
     }
@@ -58,10 +59,13 @@ pub fn address_blocks(text: &str, found: &mut Vec<Finding>) {
         }
         done[i] = true;
         let (s, e) = lines[i];
-        // The street's own line, whole, when it is an address line rather than a sentence; an
-        // address inside a sentence has no block around it.
+        // The street's own line from the street on (town, country, postcode after it; a label
+        // glued in front, `Address124 Harbour Road`, stays), when it is an address line rather
+        // than a sentence; an address inside a sentence has no block around it.
         let Some((vs, ve)) = content(&text[s..e]).filter(|&(vs, ve)| block_line(&text[s + vs..s + ve], 12)) else { continue };
-        found.push(block(s + vs, s + ve, Entity::Location));
+        if a.max(s + vs) < s + ve {
+            found.push(block(a.max(s + vs), s + ve, Entity::Location));
+        }
         walk(text, &lines, i, false, found, &mut done);
         walk(text, &lines, i, true, found, &mut done);
     }
@@ -158,7 +162,7 @@ mod tests {
         let text = "??? Andrea Johansen\n??? Factset\n??? 08 251 Charilaou Trikoupi Str.\n??? Suite 383\n??? Pigenia\n??? Tonga 44249";
         let person = text.find("Andrea").unwrap();
         let got = covered(text, "251 Charilaou Trikoupi Str.", vec![Finding { start: person, end: person + 15, entity: Entity::Person, detector: "ner", score: 0.9 }]);
-        assert_eq!(got, ["LOCATION:08 251 Charilaou Trikoupi Str.", "ORGANIZATION:Factset", "LOCATION:Suite 383", "LOCATION:Pigenia", "LOCATION:Tonga 44249"]);
+        assert_eq!(got, ["LOCATION:251 Charilaou Trikoupi Str.", "ORGANIZATION:Factset", "LOCATION:Suite 383", "LOCATION:Pigenia", "LOCATION:Tonga 44249"]);
     }
 
     #[test]
@@ -174,7 +178,8 @@ mod tests {
         let text = "Reference: 619\n15 Millicent Drive\nOption<T> — Pages";
         assert_eq!(covered(text, "15 Millicent Drive", vec![]), ["LOCATION:15 Millicent Drive"]);
         let text = "Michael Fleischer\nBenefits manager\nSoul Sounds Unlimited\n63 Ommerweg 159 Suite 287 Hellendoorn Saudi Arabia";
-        assert_eq!(covered(text, "Ommerweg 159", vec![]), ["LOCATION:63 Ommerweg 159 Suite 287 Hellendoorn Saudi Arabia", "ORGANIZATION:Soul Sounds Unlimited"]);
+        assert_eq!(covered(text, "63 Ommerweg 159", vec![]), ["LOCATION:63 Ommerweg 159 Suite 287 Hellendoorn Saudi Arabia", "ORGANIZATION:Soul Sounds Unlimited"]);
+        assert_eq!(covered("Address124 Harbour Road, Springfield", "124 Harbour Road", vec![]), ["LOCATION:124 Harbour Road, Springfield"], "a glued label stays");
     }
 
     #[test]
@@ -182,12 +187,12 @@ mod tests {
         let text = "35 Kromwater 38\n Apt. 705\n Zoetermeer\n06-10446904-Office,001-748-088-2851-Fax";
         let p = text.find("06-").unwrap();
         let phone = Finding { start: p, end: p + 11, entity: Entity::PhoneNumber, detector: "phone", score: 0.9 };
-        assert_eq!(covered(text, "Kromwater 38", vec![phone]), ["LOCATION:35 Kromwater 38", "LOCATION:Apt. 705", "LOCATION:Zoetermeer"]);
+        assert_eq!(covered(text, "Kromwater 38", vec![phone]), ["LOCATION:Kromwater 38", "LOCATION:Apt. 705", "LOCATION:Zoetermeer"]);
     }
 
     #[test]
     fn one_blank_line_is_crossed() {
-        assert_eq!(covered("Mapquest\n\n39 Laugarvegur 77 Apt. 787 Reykjavík Benin", "Laugarvegur 77", vec![]), ["LOCATION:39 Laugarvegur 77 Apt. 787 Reykjavík Benin", "ORGANIZATION:Mapquest"]);
+        assert_eq!(covered("Mapquest\n\n39 Laugarvegur 77 Apt. 787 Reykjavík Benin", "Laugarvegur 77", vec![]), ["LOCATION:Laugarvegur 77 Apt. 787 Reykjavík Benin", "ORGANIZATION:Mapquest"]);
     }
 
     proptest::proptest! {
