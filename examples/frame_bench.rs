@@ -46,8 +46,32 @@ fn main() {
         let mut batches: Vec<_> = (0..samples.div_ceil(3) + 1).map(|_| common::frame_batch(&with_tree, 8)).collect();
         measure(samples.div_ceil(3), 8.0, || drop(all_cold.redact_batch(batches.pop().unwrap(), &frames, &|_| {}).unwrap()))
     });
+    row("batch of 8 (small-change stream), per frame", {
+        let streams: Vec<_> = (0..samples.div_ceil(3) + 1).map(|seed| common::change_stream(8, 100 + seed as u32)).collect();
+        let mut i = 0;
+        measure(samples.div_ceil(3), 8.0, || {
+            let (sf, lines) = &streams[i];
+            i += 1;
+            drop(all_cold.redact_batch(lines.iter().map(|l| common::record(l)).collect(), sf, &|_| {}).unwrap())
+        })
+    });
     let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/faces/astronaut.png")).unwrap().into_rgba8();
     let photo = image::imageops::resize(&photo, 1920, 1080, image::imageops::FilterType::Triangle);
+    row("batch of 8 (page, photo alternating), per frame", {
+        // Every frame differs from the one before in most of its pixels: nothing to reuse, so
+        // this is what running frames in order costs against running them in parallel.
+        let (mut files, _) = (std::collections::HashMap::new(), ());
+        files.insert("frames/f.png".to_string(), frames.0["frames/f.png"].clone());
+        files.insert("frames/p.png".to_string(), common::png(&photo));
+        let mixed = common::MemFrames(files, Default::default());
+        let line_p = with_tree.replace("frames/f.png", "frames/p.png");
+        let batch = || (1..=8).map(|k| if k % 2 == 0 { &line_p } else { &with_tree }).enumerate().map(|(k, l)| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["seq"] = (k + 1).into();
+            common::record(&v.to_string())
+        }).collect::<Vec<_>>();
+        measure(samples.div_ceil(3), 8.0, || drop(all_cold.redact_batch(batch(), &mixed, &|_| {}).unwrap()))
+    });
     for (name, img) in [("bench frame", common::page().0), ("photo 1080p", photo)] {
         let input = common::png(&img);
         row(&format!("decode, {name}"), measure(samples, 1.0, || drop(veil::screenshot::paint::decode(&input, 1 << 30).unwrap())));
