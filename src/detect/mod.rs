@@ -7,6 +7,7 @@
 //! [`resolve`] merges the findings of all detectors into disjoint spans, so that operators see
 //! each character at most once and the union of everything found is covered.
 
+pub mod blocks;
 mod entity;
 pub mod faces;
 pub mod image;

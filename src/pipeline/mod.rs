@@ -217,6 +217,7 @@ impl Engine {
                 v.extend(found);
             }
         }
+        crate::detect::blocks::address_blocks(text, &mut v);
         Ok(resolve_in(text, v))
     }
 

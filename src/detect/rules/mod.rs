@@ -10,16 +10,18 @@
 //! Identifiers with many national shapes (ids, tax, company, vehicle numbers) are not
 //! regexes: [`ids`] finds them all in one scan of the text, with the rules of [`national`].
 //!
-//! The catalogue lives in [`pii`], [`phone`], [`urls`], [`datetime`], [`words`], [`finance`],
+//! The catalogue lives in [`pii`], [`address`], [`orgs`], [`phone`], [`urls`], [`datetime`], [`words`], [`finance`],
 //! [`credentials`], [`secrets`] and [`national`]; [`RuleSet::builtin`] compiles it. Rules read
 //! the normalised shadow of a text ([`crate::detect::normalize`]); their spans are mapped back
 //! by the caller.
 
+pub mod address;
 pub mod credentials;
 pub mod datetime;
 pub mod finance;
 pub mod ids;
 pub mod national;
+pub mod orgs;
 pub mod phone;
 mod glued;
 pub mod pii;
@@ -135,9 +137,18 @@ impl Default for RuleConfig {
     }
 }
 
+/// Rules that find what the NER model finds too (organisation names, address parts, and the
+/// address blocks they anchor): switched off where the model alone is measured.
+pub const MODEL_LIKE_RULES: &[&str] = &[
+    "street_address", "street_address_numbered", "street_address_named", "street_address_compound", "street_corner", "address_unit",
+    "po_box", "military_address", "org_legal_form", "org_head_noun",
+];
+
 /// Every built-in regex rule, in catalogue order.
 pub fn catalogue(cfg: &RuleConfig) -> Vec<Rule> {
     let mut rules = pii::rules();
+    rules.extend(address::rules());
+    rules.extend(orgs::rules());
     rules.push(phone::rule(cfg));
     rules.extend(urls::rules());
     rules.extend(datetime::rules());

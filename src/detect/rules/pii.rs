@@ -48,7 +48,7 @@ pub fn rules() -> Vec<Rule> {
         Rule::new(
             "postal_code",
             Entity::PostalCode,
-            r"(?i)(?-u:\b)(?:zip(?:\s*code)?|postal\s*code|post\s*code|postcode|code\s+postal|c\.p\.|cap|código\s+postal|codigo\s+postal|postnummer|postinumero|postcode|pincode|pin\s*code)\s*[:#.]?\s*((?-i:[0-9]{5}(?:-[0-9]{4})?|[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]|[0-9]{4} ?[A-Z]{2}|[0-9]{3}-[0-9]{4}|[0-9]{2}-[0-9]{3}|[0-9]{3} ?[0-9]{2,3}|[0-9]{4}))(?-u:\b)",
+            r"(?i)(?-u:\b)(?:zip(?:\s*code)?|postal\s*code|post\s*code|postcode|code\s+postal|c\.p\.|cap|código\s+postal|codigo\s+postal|postnummer|postinumero|postcode|pincode|pin\s*code)(?:\s+(?:is|was|=))?\s*[:#.]?\s*((?-i:[0-9]{5}(?:-[0-9]{4})?|[A-Z][0-9][A-Z] ?[0-9][A-Z][0-9]|[0-9]{4} ?[A-Z]{2}|[0-9]{3}-[0-9]{4}|[0-9]{2}-[0-9]{3}|[0-9]{3} ?[0-9]{2,3}|[0-9]{4}))(?-u:\b)",
             Needs::DigitAnd(&["zip", "postal", "post", "c.p.", "cap", "código", "codigo", "postinumero", "pin"]),
         )
         .group(1),
@@ -158,6 +158,8 @@ mod tests {
         assert_found("Springfield, IL 62704", PostalCode, "62704");
         assert_found("San Francisco, CA 94105-1234", PostalCode, "94105-1234");
         assert_found("ZIP: 10001", PostalCode, "10001");
+        assert_found("My zip code is 35649", PostalCode, "35649");
+        assert_found("our postcode was 1012 AB", PostalCode, "1012 AB");
         assert_found("postal code K1A 0B1", PostalCode, "K1A 0B1");
         assert_none("I have 62704 items", PostalCode);
     }
