@@ -77,6 +77,15 @@ fn latency_budgets() {
     results.push(("frame_ui_tree_faces_text", measure(7, 1.0, || frame_run(&all_cold, &with_tree))));
     results.push(("frame_ui_tree_faces_text_repeated", measure(7, 1.0, || frame_run(&all_warm, &with_tree))));
     results.push(("frame_no_ui_tree_faces_text", measure(5, 1.0, || frame_run(&all_cold, &bare))));
+    results.push(("frame_small_change_stream", {
+        // Per frame after the first of each 8-frame stream (the steady state of a stream).
+        let mut all = Vec::new();
+        for seed in 0..3 {
+            let (sf, lines) = common::change_stream(8, seed);
+            all.extend(common::stream_frame_times(&all_warm, &sf, &lines));
+        }
+        common::stats(all)
+    }));
     results.push(("frame_throughput_per_frame", {
         let mut batches: Vec<_> = (0..4).map(|_| common::frame_batch(&with_tree, 8)).collect();
         measure(3, 8.0, || drop(all_cold.redact_batch(batches.pop().unwrap(), &frames, &|_| {}).unwrap()))

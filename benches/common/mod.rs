@@ -135,10 +135,23 @@ impl FrameIo for MemFrames {
     }
 }
 
-/// A 1920x1080 page: 60 text nodes (every tenth with an email) over text-like strokes, a 64 px
-/// avatar node and a photo. Returns the frames and the screenshot event line, with and
-/// without its UI tree.
-pub fn frame() -> (MemFrames, String, String) {
+/// Text-like strokes: `n` glyphs of 8x14 px from (x, y), 11 px apart; `salt` varies the
+/// pattern (a different glyph).
+pub fn strokes(img: &mut RgbaImage, x: u32, y: u32, n: u32, salt: u32) {
+    for k in 0..n {
+        for yy in 0..14 {
+            for xx in 0..8 {
+                if (xx + yy + k + salt) % 3 != 0 {
+                    img.put_pixel(x + k * 11 + xx, y + yy, Rgba([30, 30, 30, 255]));
+                }
+            }
+        }
+    }
+}
+
+/// The bench page's pixels and nodes: 60 text nodes (every tenth with an email) over
+/// text-like strokes, a 64 px avatar node and a 200 px photo.
+pub fn page() -> (RgbaImage, Vec<serde_json::Value>) {
     let mut img = RgbaImage::from_pixel(1920, 1080, Rgba([250, 250, 250, 255]));
     let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/faces/astronaut.png")).unwrap().into_rgba8();
     let small = image::imageops::resize(&photo, 200, 200, image::imageops::FilterType::Triangle);
@@ -148,24 +161,104 @@ pub fn frame() -> (MemFrames, String, String) {
     let mut nodes = Vec::new();
     for i in 0..60u32 {
         let (x, y) = (120 + (i % 3) * 560, 40 + (i / 3) * 48);
-        for k in 0..24 {
-            for yy in 0..14 {
-                for xx in 0..8 {
-                    if (xx + yy + k) % 3 != 0 {
-                        img.put_pixel(x + k * 11 + xx, y + 4 + yy, Rgba([30, 30, 30, 255]));
-                    }
-                }
-            }
-        }
+        strokes(&mut img, x, y + 4, 24, 0);
         let text = if i % 10 == 0 { format!("Contact jane{i}@example.com") } else { format!("Quarterly planning item {i}") };
         nodes.push(serde_json::json!({"id": format!("n{i}"), "role": "text", "text": text, "bounds": [x, y, 270, 22]}));
     }
     nodes.push(serde_json::json!({"id": "av", "role": "image", "text": "", "bounds": [40, 40, 64, 64]}));
+    (img, nodes)
+}
+
+/// PNG bytes of a frame, as a capture client writes them (the `image` crate's defaults).
+pub fn png(img: &RgbaImage) -> Vec<u8> {
     let mut png = std::io::Cursor::new(Vec::new());
     img.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    png.into_inner()
+}
+
+/// A 1920x1080 page ([`page`]). Returns the frames and the screenshot event line, with and
+/// without its UI tree.
+pub fn frame() -> (MemFrames, String, String) {
+    let (img, nodes) = page();
     let with_tree = serde_json::json!({"seq": 1, "ts": 1, "kind": "screenshot", "image": "frames/f.png", "app": "chrome", "nodes": nodes});
     let bare = serde_json::json!({"seq": 1, "ts": 1, "kind": "screenshot", "image": "frames/f.png", "app": "rdp"});
-    (MemFrames(HashMap::from([("frames/f.png".to_string(), png.into_inner())]), Mutex::new(0)), with_tree.to_string(), bare.to_string())
+    (MemFrames(HashMap::from([("frames/f.png".to_string(), png(&img))]), Mutex::new(0)), with_tree.to_string(), bare.to_string())
+}
+
+/// A capture stream of `n` 1920x1080 frames of the bench page ([`page`]) in which consecutive
+/// frames differ in small regions, as a person working changes a screen: a character typed into
+/// a field per frame, a side pane (a message list, rows of 24 px, every fourth with an email)
+/// scrolled by 8 px per frame, and a clock ticking. Returns the frames and the screenshot
+/// event lines, in order (`seq` 1..=n, 500 ms apart), each with its UI tree. `seed` makes the
+/// typed text differ between streams (so the NER memo has not seen it).
+pub fn change_stream(n: usize, seed: u32) -> (MemFrames, Vec<String>) {
+    let (base, base_nodes) = page();
+    let typed = "Draft: the numbers look fine, see you at the review on Thursday. ";
+    // The pane: x 1240..1520, y 40..368 (the third column's top seven rows give way to it).
+    let pane = (1240u32, 40u32, 280u32, 328u32);
+    let mut files = HashMap::new();
+    let mut lines = Vec::new();
+    for f in 0..n as u32 {
+        let mut img = base.clone();
+        let mut nodes: Vec<serde_json::Value> = base_nodes
+            .iter()
+            .filter(|v| {
+                let b = &v["bounds"];
+                let (x, y) = (b[0].as_u64().unwrap() as u32, b[1].as_u64().unwrap() as u32);
+                !(x >= pane.0 && x < pane.0 + pane.2 && y + 22 > pane.1 && y < pane.1 + pane.3)
+            })
+            .cloned()
+            .collect();
+        for y in pane.1..pane.1 + pane.3 {
+            for x in pane.0..pane.0 + pane.2 {
+                img.put_pixel(x, y, Rgba([244, 246, 250, 255]));
+            }
+        }
+        // Pane rows scroll up by 8 px a frame; a row is drawn and named only while whole inside.
+        let scroll = f * 8;
+        for row in 0..40u32 {
+            let top = row * 24;
+            if top < scroll || top + 20 - scroll > pane.3 {
+                continue;
+            }
+            let y = pane.1 + top - scroll;
+            strokes(&mut img, pane.0 + 6, y + 3, 22, row);
+            let text = if row % 4 == 1 { format!("Reply to sam{row}@example.org") } else { format!("Build {row} passed on main") };
+            nodes.push(serde_json::json!({"id": format!("m{row}"), "role": "listitem", "text": text, "bounds": [pane.0 + 4, y, 260, 20]}));
+        }
+        // The field being typed into: one more character each frame.
+        let field = (120u32, 1012u32);
+        let k = f as usize + 4;
+        let shown: String = format!("Note {seed} ").chars().chain(typed.chars().cycle()).take(k + 6).collect();
+        strokes(&mut img, field.0 + 4, field.1 + 4, k.min(60) as u32, 0);
+        nodes.push(serde_json::json!({"id": "field", "role": "textbox", "text": shown, "bounds": [field.0, field.1, 700, 24]}));
+        // The clock: its digits change every frame.
+        strokes(&mut img, 1820, 1050, 5, f);
+        nodes.push(serde_json::json!({"id": "clock", "role": "text", "text": format!("10:{:02}", (41 + f) % 60), "bounds": [1816, 1046, 64, 22]}));
+        let name = format!("frames/s{f:04}.png");
+        files.insert(name.clone(), png(&img));
+        let seq = f as u64 + 1;
+        lines.push(serde_json::json!({"seq": seq, "ts": 1000 + 500 * seq, "kind": "screenshot", "image": name, "app": "chrome", "nodes": nodes}).to_string());
+    }
+    (MemFrames(files, Mutex::new(0)), lines)
+}
+
+/// Per-frame times (µs) of a [`change_stream`] fed to a [`veil::Session`] one event at a time,
+/// after its first frame (which has nothing to reuse): the steady state of a capture stream.
+pub fn stream_frame_times(engine: &veil::Engine, frames: &MemFrames, lines: &[String]) -> Vec<f64> {
+    let mut session = veil::Session::new(engine, frames, 0);
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let t = Instant::now();
+        let released = session.push_line(line.as_bytes()).unwrap();
+        let us = t.elapsed().as_secs_f64() * 1e6;
+        assert_eq!(released.events.len(), 1, "each frame leaves at once");
+        if i > 0 {
+            out.push(us);
+        }
+    }
+    session.finish().unwrap();
+    out
 }
 
 /// One record from an event line.

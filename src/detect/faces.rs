@@ -51,11 +51,8 @@ impl FaceDetector {
     /// Faces inside `area` (with a margin of a quarter of its long side, at least `min_margin`
     /// px), the crop run with its long side at `target` px (up- or downscaled).
     pub fn detect_near(&self, img: &RgbaImage, area: Rect, target: u32, min_margin: i64) -> Result<Vec<Region>, ModelError> {
-        let m = (area.w().max(area.h()) / 4).max(min_margin);
-        let x0 = (area.x() - m).clamp(0, img.width() as i64) as u32;
-        let y0 = (area.y() - m).clamp(0, img.height() as i64) as u32;
-        let x1 = (area.x() + area.w() + m).clamp(0, img.width() as i64) as u32;
-        let y1 = (area.y() + area.h() + m).clamp(0, img.height() as i64) as u32;
+        let read = Self::near_crop(img, area, min_margin);
+        let (x0, y0, x1, y1) = (read.x() as u32, read.y() as u32, (read.x() + read.w()) as u32, (read.y() + read.h()) as u32);
         if x1 <= x0 + 4 || y1 <= y0 + 4 {
             return Ok(Vec::new());
         }
@@ -73,6 +70,39 @@ impl FaceDetector {
                     (r.rect.w() as f32 / k).ceil() as i64,
                     (r.rect.h() as f32 / k).ceil() as i64,
                 ]);
+                Region { rect, core: rect, score: r.score }
+            })
+            .collect())
+    }
+
+    /// The pixels [`Self::detect_near`] reads for `area`: the area with its margin, clipped to
+    /// the image (what a result depends on, for temporal reuse).
+    pub fn near_crop(img: &RgbaImage, area: Rect, min_margin: i64) -> Rect {
+        let m = (area.w().max(area.h()) / 4).max(min_margin);
+        let x0 = (area.x() - m).clamp(0, img.width() as i64);
+        let y0 = (area.y() - m).clamp(0, img.height() as i64);
+        let x1 = (area.x() + area.w() + m).clamp(0, img.width() as i64);
+        let y1 = (area.y() + area.h() + m).clamp(0, img.height() as i64);
+        Rect([x0, y0, (x1 - x0).max(0), (y1 - y0).max(0)])
+    }
+
+    /// Faces inside `area` exactly (clipped to the image), the crop run as the whole-frame pass
+    /// runs a frame (downscaled, never upscaled, to a long side of at most `target` px) at the
+    /// whole-frame threshold: the whole-frame pass over part of a frame.
+    pub fn detect_crop(&self, img: &RgbaImage, area: Rect, target: u32) -> Result<Vec<Region>, ModelError> {
+        let (iw, ih) = (img.width() as i64, img.height() as i64);
+        let (x0, y0) = (area.x().clamp(0, iw), area.y().clamp(0, ih));
+        let (x1, y1) = ((area.x() + area.w()).clamp(0, iw), (area.y() + area.h()).clamp(0, ih));
+        if x1 <= x0 + 4 || y1 <= y0 + 4 {
+            return Ok(Vec::new());
+        }
+        let read = Rect([x0, y0, x1 - x0, y1 - y0]);
+        let crop = image::imageops::crop_imm(img, read.x() as u32, read.y() as u32, read.w() as u32, read.h() as u32).to_image();
+        Ok(self
+            .run(&crop, target.max(32), self.threshold)?
+            .into_iter()
+            .map(|r| {
+                let rect = Rect([r.rect.x() + read.x(), r.rect.y() + read.y(), r.rect.w(), r.rect.h()]);
                 Region { rect, core: rect, score: r.score }
             })
             .collect())

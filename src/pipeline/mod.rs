@@ -36,6 +36,7 @@ use crate::policy::Policy;
 use crate::report::{EventReport, FindingReport, Report};
 use crate::runtime::{self, ModelError};
 use crate::report::BoxReport;
+use crate::screenshot::reuse::FrameMemory;
 use crate::screenshot::FrameFocus;
 
 pub use archive::read_records;
@@ -84,6 +85,9 @@ pub struct Engine {
     pub(crate) key_source: &'static str,
     /// Detectors added by the embedder ([`Engine::add_detector`]).
     custom: Vec<Box<dyn Detector>>,
+    /// This engine among those the process made: a stream's frame memory is reused by the
+    /// engine that made it only.
+    pub(crate) id: u64,
 }
 
 /// Text after redaction, with what was found in the original.
@@ -141,7 +145,9 @@ impl Engine {
         let pool = (threads / 4).max(1);
         let ner = if m.ner { Some(NerDetector::load(&dir.join("ner.onnx"), &dir.join("ner_tokenizer.json"), pool, (threads / pool).max(1), m.ner_thresholds())?) } else { None };
         let ner_memo = NerMemo::new(m.ner_memo);
-        Ok(Engine { policy, rules, faces, text_regions, ner, ner_memo, pseudo, key_source, custom: Vec::new() })
+        static ENGINES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(Engine { policy, rules, faces, text_regions, ner, ner_memo, pseudo, key_source, custom: Vec::new(), id })
     }
 
     pub fn policy(&self) -> &Policy {
@@ -261,7 +267,9 @@ impl Engine {
     /// One event's fields and frame: detected, replaced, painted. The frame is written now, or
     /// with `defer` kept in the slot to be written when the event leaves. `Err` only for output
     /// IO.
-    fn redact_slot(&self, slot: &mut Slot, io: &ChunkIo, cache: &NerCache, frame_time: &Mutex<(f64, f64, f64)>) -> Result<()> {
+    /// `memory`: the stream's previous frame, for a screenshot that follows it in capture order
+    /// (temporal reuse, [`crate::screenshot::reuse`]).
+    fn redact_slot(&self, slot: &mut Slot, io: &ChunkIo, cache: &NerCache, frame_time: &Mutex<(f64, f64, f64)>, memory: Option<&mut FrameMemory>) -> Result<()> {
         let cache = Some(cache);
         let Some(ev) = slot.event.as_mut() else { return Ok(()) };
         let findings = &mut slot.report.findings;
@@ -280,7 +288,7 @@ impl Engine {
         if let Body::Screenshot(s) = &mut ev.body {
             let tf = Instant::now();
             let focus = FrameFocus { in_scope: slot.focus_in_scope, denied: io.denied, secure: &io.keys.tracker, values: &io.keys.values };
-            let painted = self.redact_screenshot(ev.seq, s, &focus, findings, io.frames, cache);
+            let painted = self.redact_screenshot(ev.seq, s, &focus, findings, io.frames, cache, memory);
             if let Ok(mut t) = frame_time.lock() {
                 t.0 += ms(tf);
                 if let Ok(out) = &painted {
@@ -426,16 +434,31 @@ impl Engine {
         }
         let frame_time = Mutex::new((0.0f64, 0.0f64, 0.0f64));
         let io = ChunkIo { frames, denied: &state.denied, keys: &state.keys, defer };
-        slots.par_iter_mut().try_for_each(|slot| -> Result<()> {
+        let run = |slot: &mut Slot, memory: Option<&mut FrameMemory>| -> Result<()> {
             progress(1);
-            match guard::catch(|| self.redact_slot(slot, &io, &cache, &frame_time)) {
+            let forget = |m: Option<&mut FrameMemory>| m.into_iter().for_each(FrameMemory::forget);
+            let mut memory = memory;
+            match guard::catch(|| self.redact_slot(slot, &io, &cache, &frame_time, memory.as_deref_mut())) {
                 Ok(r) => r,
                 Err(_) => {
+                    // What the frame memory holds after a panic is unknown: forget it.
+                    forget(memory);
                     slot.drop(DropReason::InternalError);
                     Ok(())
                 }
             }
-        })?;
+        };
+        // Screenshots run in capture order, one after another, each reusing what the models
+        // found on the frame before it (the stream's memory carries over between chunks);
+        // everything else runs in parallel beside them.
+        let (shots, others): (Vec<&mut Slot>, Vec<&mut Slot>) = slots.iter_mut().partition(|s| matches!(s.event.as_ref().map(|e| &e.body), Some(Body::Screenshot(_))));
+        let memory = &mut state.frames;
+        let (a, b) = rayon::join(
+            || others.into_par_iter().try_for_each(|slot| run(slot, None)),
+            || shots.into_iter().try_for_each(|slot| run(slot, Some(&mut *memory))),
+        );
+        a?;
+        b?;
         report.timings.text_ms = ms(t);
         let (f, fa, tr) = frame_time.into_inner().unwrap_or_default();
         report.timings.frames_ms = f;

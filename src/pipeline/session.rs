@@ -21,6 +21,8 @@ pub struct StreamState {
     pub denied: super::DeniedWindows,
     /// Typing seen so far, and the latest plan for it.
     pub keys: super::KeyState,
+    /// The previous frame's image-model results, for temporal reuse (opaque; in memory only).
+    pub frames: crate::screenshot::reuse::FrameMemory,
 }
 
 /// One capture stream, fed one event at a time (the embedded use). The [`Engine`] is shared;

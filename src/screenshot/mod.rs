@@ -10,6 +10,7 @@ pub mod glyphs;
 pub mod localize;
 pub mod paint;
 pub mod pictures;
+pub mod reuse;
 pub mod rows;
 pub mod scan;
 
@@ -18,6 +19,7 @@ use crate::pipeline::{Engine, FrameIo, NerCache};
 use crate::report::FindingReport;
 use crate::runtime::ModelError;
 use localize::{PaintBox, PaintReason};
+use reuse::{FrameMemory, Plan};
 use scan::{is_picture, vouches};
 
 impl Engine {
@@ -29,6 +31,11 @@ impl Engine {
     /// ([`frame_name`]) and not yet written, so that the caller writes it only if the event
     /// leaves. `focus` is the stream's view: a frame taken while an out-of-scope window has
     /// focus is dropped whatever its own window list says.
+    ///
+    /// `memory`: the stream's previous frame ([`reuse`]), for a frame that follows it in
+    /// capture order; the image models then run again only where the pixels changed (a
+    /// byte-identical frame with the same boxes is not even decoded). `None`: a full scan.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn redact_screenshot(
         &self,
         seq: u64,
@@ -37,6 +44,7 @@ impl Engine {
         findings: &mut Vec<FindingReport>,
         frames: &dyn FrameIo,
         cache: Option<&NerCache>,
+        mut memory: Option<&mut FrameMemory>,
     ) -> Result<FrameOut, DropReason> {
         let failed = |_: ModelError| DropReason::ModelFailed;
         let scope = &self.policy.scope;
@@ -46,7 +54,11 @@ impl Engine {
         let windows = s.windows.take().unwrap_or_default();
         if !focus.in_scope {
             // The focused window is out of scope (per the stream): where it lies on this frame
-            // cannot be trusted to the frame's own list, which may omit it.
+            // cannot be trusted to the frame's own list, which may omit it. Nothing is reused
+            // across it.
+            if let Some(m) = memory {
+                m.forget();
+            }
             return Err(DropReason::OutOfScope);
         }
         // A window the stream saw out of scope (by its URL, say) is out of scope here too,
@@ -175,6 +187,23 @@ impl Engine {
         s.windows = (!kept_windows.is_empty()).then_some(kept_windows);
         s.nodes = Some(kept_nodes);
         let bytes = frames.read_checked(&s.image)?;
+        let name = frame_name(seq, &s.image);
+        // A byte-identical frame whose boxes, spans and layout are the previous frame's too
+        // leaves as that frame's output did, undecoded.
+        let (input, facts) = match memory.is_some() {
+            true => (reuse::hash_bytes(&bytes), reuse::hash_debug(&[&boxes, &line_spans, &windows, &in_scope, &s.nodes, &vouchers, &name.rsplit('.').next()])),
+            false => (0, 0),
+        };
+        if let Some(m) = memory.as_deref_mut() {
+            if let Some(out) = m.same_output(self.id, input, facts) {
+                m.reused_output();
+                s.image = name;
+                stats.boxes = out.boxes.clone();
+                stats.faces = out.faces;
+                stats.text_regions = out.text_regions;
+                return Ok(FrameOut { stats, bytes: out.bytes.clone() });
+            }
+        }
         let mut img = paint::decode(&bytes, self.policy.file.limits.max_image_pixels)?;
         drop(bytes);
         // What the detectors see is what leaves: text drawn only in the alpha channel shows.
@@ -189,7 +218,24 @@ impl Engine {
             boxes.push(PaintBox { finding: Some(finding), pad, ..PaintBox::new(rect, PaintReason::LineSpan) });
         }
         let layout = scan::Layout { windows: &windows, in_scope: &in_scope, nodes: s.nodes.as_deref().unwrap_or_default(), vouchers: &vouchers };
-        let found = self.scan_frame(&img, &layout).map_err(|_| DropReason::ModelFailed)?;
+        // The previous frame's results where the pixels are unchanged (a full scan when the
+        // windows, their scope or the size changed, or much of the frame did).
+        let size = img.dimensions();
+        let tiles = memory.as_ref().map(|_| reuse::tile_hashes(&img)).unwrap_or_default();
+        let layout_key = reuse::hash_debug(&[&windows, &in_scope]);
+        let plan = memory.as_deref().map_or(Plan::Full, |m| m.plan(self.id, size, layout_key, &tiles));
+        let reused = matches!(plan, Plan::Reuse { .. });
+        let parts = match self.scan_parts(&img, &layout, &plan) {
+            Ok(p) => p,
+            Err(_) => {
+                if let Some(m) = memory.as_deref_mut() {
+                    m.forget();
+                }
+                return Err(DropReason::ModelFailed);
+            }
+        };
+        drop(plan);
+        let found = self.finish_scan(&parts, &layout);
         stats.faces_ms = found.faces_ms;
         stats.text_ms = found.text_ms;
         stats.faces = found.faces.len();
@@ -209,9 +255,12 @@ impl Engine {
         for b in &boxes {
             paint::paint(&mut img, &b.rect, b.pad.unwrap_or(sc.padding), paint::mode_for(b.why, sc), sc.fill);
         }
-        let name = frame_name(seq, &s.image);
         let out = paint::encode(&img, &name)?;
         s.image = name;
+        if let Some(m) = memory {
+            let kept = reuse::Output { bytes: out.clone(), boxes: boxes.clone(), faces: stats.faces, text_regions: stats.text_regions };
+            m.remember(self.id, size, layout_key, tiles, parts, reused, input, facts, kept);
+        }
         stats.boxes = boxes;
         Ok(FrameOut { stats, bytes: out })
     }

@@ -11,9 +11,11 @@ use std::time::Instant;
 
 use image::RgbaImage;
 
+use super::reuse::{self, Plan};
 use super::{localize, pictures};
 use crate::capture::{Node, Rect, WindowRef};
-use crate::detect::image::{ImageDetector, Region};
+use crate::detect::faces::FaceDetector;
+use crate::detect::image::{input_size, intersection, ImageDetector, Region};
 use crate::pipeline::{ms, Engine};
 use crate::runtime::ModelError;
 
@@ -65,64 +67,143 @@ pub(crate) struct Scan {
     pub text_ms: f64,
 }
 
+/// The models' raw results over a frame, by where they looked: what temporal reuse
+/// ([`super::reuse`]) keeps from one frame to the next. Each up-close area's result depends only
+/// on the area's box and the pixels its crop reads, so it is kept exactly when both are
+/// unchanged.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Parts {
+    /// Faces of the whole-frame pass (on a reusing frame: the previous ones away from the
+    /// change, and those found again in the crops around it).
+    pub whole_faces: Vec<Region>,
+    /// Areas searched up close for faces (picture nodes, picture-like regions), each with
+    /// what was found in it.
+    pub face_areas: Vec<(Rect, Vec<Region>)>,
+    /// Areas the text model ran over (unvouched ink, masked windows; or the whole frame with
+    /// no UI tree), each with its regions before the vouching rule.
+    pub text_areas: Vec<(Rect, Vec<Region>)>,
+    pub faces_ms: f64,
+    pub text_ms: f64,
+}
+
 impl Engine {
     /// Runs the engine's face and text-region models (those the policy switches on) over a
-    /// frame, flattened to opaque RGB already.
+    /// frame, flattened to opaque RGB already: everything, from scratch.
     pub(crate) fn scan_frame(&self, img: &RgbaImage, l: &Layout) -> Result<Scan, ModelError> {
-        let sc = &self.policy.file.screenshots;
-        let mut out = Scan::default();
+        let parts = self.scan_parts(img, l, &Plan::Full)?;
+        Ok(self.finish_scan(&parts, l))
+    }
+
+    /// The models' raw results over a frame; with [`Plan::Reuse`], the previous frame's where
+    /// their pixels are unchanged, the models run again only over the change (see
+    /// [`super::reuse`]).
+    pub(crate) fn scan_parts(&self, img: &RgbaImage, l: &Layout, plan: &Plan) -> Result<Parts, ModelError> {
+        let reuse = match plan {
+            Plan::Full => None,
+            Plan::Reuse { previous, dirty } => Some((*previous, dirty)),
+        };
+        // A previous area's result, when the area is the same and no pixel it reads changed.
+        let kept = |prev: &[(Rect, Vec<Region>)], area: &Rect, reads: &Rect| -> Option<Vec<Region>> {
+            let (_, dirty) = reuse?;
+            if dirty.touches(reads) {
+                return None;
+            }
+            prev.iter().find(|(r, _)| r == area).map(|(_, found)| found.clone())
+        };
+        let mut out = Parts::default();
         if let Some(fd) = &self.faces {
             let t = Instant::now();
-            let mut faces = fd.detect(img)?;
+            out.whole_faces = match reuse {
+                None => fd.detect(img)?,
+                Some((prev, dirty)) => {
+                    // The whole-frame pass over the change only: crops around it at the
+                    // whole-frame pass's density, a little finer; previous faces they meet are
+                    // dropped (each crop holds them whole: found again if still there).
+                    let crops = reuse::face_crops(&dirty.areas(), &prev.whole_faces, img.width(), img.height());
+                    let density = input_size(img.width(), img.height(), fd.max_side).0 as f32 / img.width() as f32 * 1.5;
+                    let mut faces: Vec<Region> = prev.whole_faces.iter().filter(|f| !crops.iter().any(|c| intersection(c, &f.rect) > 0)).copied().collect();
+                    for c in &crops {
+                        faces.extend(fd.detect_crop(img, *c, (c.w().max(c.h()) as f32 * density).ceil() as u32)?);
+                    }
+                    faces
+                }
+            };
             // Small faces, searched up close: in the pictures the UI tree names (avatars,
             // photos), and in picture-like regions found without it (avatars drawn as
             // backgrounds, video tiles, photos on canvases and remote desktops).
             let mut areas: Vec<Rect> = l.nodes.iter().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400).map(|n| n.bounds).collect();
             for r in pictures::regions(img, 16, 24) {
-                if !areas.iter().any(|a| crate::detect::image::intersection(a, &r) * 10 >= r.w() * r.h() * 8) {
+                if !areas.iter().any(|a| intersection(a, &r) * 10 >= r.w() * r.h() * 8) {
                     areas.push(r);
                 }
             }
-            for a in &areas {
-                let long = a.w().max(a.h()).max(1) as u32;
-                // Small areas at 4x (within 128..=384 px); photos at 2x (at most 1024 px), where a
-                // 16 px face in a crowd becomes one the model sees.
-                let target = if long <= 400 { (long * 4).clamp(128, 384) } else { (long * 2).min(1024) };
-                faces.extend(fd.detect_near(img, *a, target, 4)?);
+            for a in areas {
+                let found = match reuse.and_then(|(prev, _)| kept(&prev.face_areas, &a, &FaceDetector::near_crop(img, a, 4))) {
+                    Some(found) => found,
+                    None => {
+                        let long = a.w().max(a.h()).max(1) as u32;
+                        // Small areas at 4x (within 128..=384 px); photos at 2x (at most 1024
+                        // px), where a 16 px face in a crowd becomes one the model sees.
+                        let target = if long <= 400 { (long * 4).clamp(128, 384) } else { (long * 2).min(1024) };
+                        fd.detect_near(img, a, target, 4)?
+                    }
+                };
+                out.face_areas.push((a, found));
             }
             out.faces_ms = ms(t);
-            out.faces = crate::detect::image::nms(faces, 0.3);
         }
         if let Some(td) = &self.text_regions {
             let t = Instant::now();
-            // Windows whose app masks all text are searched whole, vouched or not.
-            let mask_all = |app: &str| self.policy.mask_all_text.matches(app);
+            let whole = Rect([0, 0, img.width() as i64, img.height() as i64]);
             // With a UI tree, only where ink lies that no checked node vouches for; without,
             // the whole frame.
-            let regions = if l.vouchers.is_empty() {
-                td.detect(img)?
+            let areas = if l.vouchers.is_empty() {
+                vec![whole]
             } else {
                 // Descenders and accents reach a little past a line's box.
                 let text_vouchers: Vec<_> = l.vouchers.iter().filter(|v| v.h() <= 120).map(localize::ink_reach).collect();
                 let mut areas = localize::unvouched_areas(img, &text_vouchers, 32, 6);
-                areas.extend(l.windows.iter().zip(l.in_scope).filter(|(w, ok)| **ok && mask_all(&w.app)).map(|(w, _)| w.bounds));
-                td.detect_areas(img, &areas)?
+                // Windows whose app masks all text are searched whole, vouched or not.
+                areas.extend(l.windows.iter().zip(l.in_scope).filter(|(w, ok)| **ok && self.policy.mask_all_text.matches(&w.app)).map(|(w, _)| w.bounds));
+                areas
             };
-            out.text_ms = ms(t);
-            let reach = |v: &Rect| if v.h() <= 120 { localize::ink_reach(v) } else { *v };
-            for r in regions {
-                let (cx, cy) = localize::centre(&r.core);
-                let window = localize::window_at(l.windows, cx, cy);
-                if window.is_some_and(|w| !l.in_scope[w]) {
-                    continue; // blanked whole already
-                }
-                let masked = window.is_some_and(|w| mask_all(&l.windows[w].app));
-                if masked || localize::coverage_reaching(&r.core, l.vouchers, 8, reach) < sc.text_coverage {
-                    out.text_regions.push(r);
-                }
+            for a in areas {
+                let found = match reuse.and_then(|(prev, _)| kept(&prev.text_areas, &a, &a)) {
+                    Some(found) => found,
+                    None if l.vouchers.is_empty() => td.detect(img)?,
+                    None => td.detect_areas(img, &[a])?,
+                };
+                out.text_areas.push((a, found));
             }
+            out.text_ms = ms(t);
         }
         Ok(out)
+    }
+
+    /// What must be painted of the models' results: faces (overlaps suppressed), and the text
+    /// regions no checked node vouches for (or in a window whose app masks all text), outside
+    /// out-of-scope windows.
+    pub(crate) fn finish_scan(&self, parts: &Parts, l: &Layout) -> Scan {
+        let sc = &self.policy.file.screenshots;
+        let mut out = Scan { faces_ms: parts.faces_ms, text_ms: parts.text_ms, ..Scan::default() };
+        if self.faces.is_some() {
+            let all = parts.whole_faces.iter().chain(parts.face_areas.iter().flat_map(|(_, f)| f)).copied().collect();
+            out.faces = crate::detect::image::nms(all, 0.3);
+        }
+        let mask_all = |app: &str| self.policy.mask_all_text.matches(app);
+        let reach = |v: &Rect| if v.h() <= 120 { localize::ink_reach(v) } else { *v };
+        for r in parts.text_areas.iter().flat_map(|(_, found)| found) {
+            let (cx, cy) = localize::centre(&r.core);
+            let window = localize::window_at(l.windows, cx, cy);
+            if window.is_some_and(|w| !l.in_scope[w]) {
+                continue; // blanked whole already
+            }
+            let masked = window.is_some_and(|w| mask_all(&l.windows[w].app));
+            if masked || localize::coverage_reaching(&r.core, l.vouchers, 8, reach) < sc.text_coverage {
+                out.text_regions.push(*r);
+            }
+        }
+        out
     }
 }
 

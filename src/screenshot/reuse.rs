@@ -1,0 +1,385 @@
+//! Temporal reuse between consecutive frames of one capture stream: what the image models
+//! found on the previous frame is kept for the parts of the new frame whose pixels did not
+//! change, and the models run again only where they did.
+//!
+//! A frame is cut into [`TILE`]-px tiles, each hashed under a per-process random key
+//! (SipHash; the hashes live in memory only, in the stream's [`FrameMemory`], and are never
+//! written anywhere). Against the previous frame's hashes, the changed ("dirty") tiles say
+//! where the models must look again ([`Dirty`]); [`crate::screenshot::scan`] decides per
+//! model what that means. Nothing is reused across a change of engine, frame size, windows or
+//! their scope, past [`MAX_DIRTY`] of the frame dirty, or after [`MAX_CHAIN`] reusing frames in
+//! a row: then every model runs over the whole frame, as for a frame seen first.
+//!
+//! It must never reuse a result for pixels that changed, nor keep a frame's pixels or text:
+//! only keyed hashes, the models' boxes, and the previous frame's redacted output (what left).
+
+use std::fmt::Write as _;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::{Arc, OnceLock};
+
+use image::RgbaImage;
+
+use super::localize::{self, PaintBox};
+use super::scan::Parts;
+use crate::capture::Rect;
+use crate::detect::image::{intersection, Region};
+
+/// Tile side in px.
+pub const TILE: u32 = 32;
+/// Past this share of the frame's tiles dirty, the frame is scanned whole.
+pub const MAX_DIRTY: f64 = 0.35;
+/// At most this many frames in a row reuse results; the next is scanned whole, so that what
+/// a model would see differently in unchanged pixels (its view reaches past a tile) cannot
+/// go stale for long.
+pub const MAX_CHAIN: u32 = 32;
+/// The least margin (px) a dirty area grows by before the face model looks at it again.
+pub const FACE_MARGIN: i64 = 48;
+
+/// The process's key: random, made once, kept in memory only.
+fn key() -> &'static std::hash::RandomState {
+    static KEY: OnceLock<std::hash::RandomState> = OnceLock::new();
+    KEY.get_or_init(std::hash::RandomState::new)
+}
+
+/// A keyed hash of bytes.
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = key().build_hasher();
+    h.write(bytes);
+    h.finish()
+}
+
+/// A keyed hash of values' `Debug` forms (every field, written through the hasher: no string
+/// is built or kept).
+pub fn hash_debug(values: &[&dyn std::fmt::Debug]) -> u64 {
+    struct W<H: Hasher>(H);
+    impl<H: Hasher> std::fmt::Write for W<H> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut w = W(key().build_hasher());
+    for v in values {
+        let _ = write!(w, "{v:?}\u{1f}");
+    }
+    w.0.finish()
+}
+
+/// Keyed hashes of a frame's tiles, row by row (`width.div_ceil(TILE)` per row).
+pub fn tile_hashes(img: &RgbaImage) -> Vec<u64> {
+    let (w, h) = img.dimensions();
+    let (tw, th) = (w.div_ceil(TILE), h.div_ceil(TILE));
+    let raw = img.as_raw();
+    let stride = w as usize * 4;
+    let mut out = Vec::with_capacity((tw * th) as usize);
+    for ty in 0..th {
+        let mut row_hashers: Vec<_> = (0..tw).map(|_| key().build_hasher()).collect();
+        for y in ty * TILE..((ty + 1) * TILE).min(h) {
+            let row = &raw[y as usize * stride..(y as usize + 1) * stride];
+            for (hasher, piece) in row_hashers.iter_mut().zip(row.chunks(TILE as usize * 4)) {
+                hasher.write(piece);
+            }
+        }
+        out.extend(row_hashers.into_iter().map(|h| h.finish()));
+    }
+    out
+}
+
+/// The tiles that changed between two frames of one size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dirty {
+    /// Tiles per row and per column.
+    pub tw: u32,
+    pub th: u32,
+    /// Row-major: did this tile change?
+    pub mask: Vec<bool>,
+    w: u32,
+    h: u32,
+}
+
+impl Dirty {
+    /// The tiles whose hashes differ; `None` when the two lists are not of one frame size.
+    pub fn between(before: &[u64], after: &[u64], w: u32, h: u32) -> Option<Dirty> {
+        let (tw, th) = (w.div_ceil(TILE), h.div_ceil(TILE));
+        if before.len() != after.len() || after.len() != (tw * th) as usize {
+            return None;
+        }
+        Some(Dirty { tw, th, mask: before.iter().zip(after).map(|(a, b)| a != b).collect(), w, h })
+    }
+
+    /// Nothing changed.
+    pub fn is_clean(&self) -> bool {
+        !self.mask.contains(&true)
+    }
+
+    /// The share of tiles that changed.
+    pub fn share(&self) -> f64 {
+        self.mask.iter().filter(|d| **d).count() as f64 / self.mask.len().max(1) as f64
+    }
+
+    /// Does a changed tile meet `r` (px, clipped to the frame)?
+    pub fn touches(&self, r: &Rect) -> bool {
+        let (w, h) = (self.w as i64, self.h as i64);
+        let (x0, y0) = (r.x().clamp(0, w), r.y().clamp(0, h));
+        let (x1, y1) = ((r.x() + r.w()).clamp(0, w), (r.y() + r.h()).clamp(0, h));
+        if x1 <= x0 || y1 <= y0 {
+            return false;
+        }
+        let t = TILE as i64;
+        (y0 / t..=(y1 - 1) / t).any(|ty| (x0 / t..=(x1 - 1) / t).any(|tx| self.mask[(ty * self.tw as i64 + tx) as usize]))
+    }
+
+    /// Touching changed tiles grouped (8-connected), as boxes in px clipped to the frame.
+    pub fn areas(&self) -> Vec<Rect> {
+        localize::cell_groups(&self.mask, self.tw, self.th)
+            .into_iter()
+            .map(|g| {
+                let (x0, y0) = (g.x0 * TILE, g.y0 * TILE);
+                let (x1, y1) = (((g.x1 + 1) * TILE).min(self.w), ((g.y1 + 1) * TILE).min(self.h));
+                Rect([x0 as i64, y0 as i64, (x1 - x0) as i64, (y1 - y0) as i64])
+            })
+            .collect()
+    }
+}
+
+/// Where the face model must look again on a frame with `dirty` areas: each area grown by a
+/// margin (a quarter of its long side, at least [`FACE_MARGIN`]), then grown again to take in
+/// whole every face of the previous frame it meets (so a face straddling the edge of a change
+/// is seen whole and found again, or not, on the new pixels); crops that meet are merged.
+/// Clipped to the `w` x `h` frame.
+pub fn face_crops(dirty: &[Rect], previous: &[Region], w: u32, h: u32) -> Vec<Rect> {
+    let grow = |r: &Rect, m: i64| Rect([r.x() - m, r.y() - m, r.w() + 2 * m, r.h() + 2 * m]);
+    let union = |a: &Rect, b: &Rect| {
+        let (x0, y0) = (a.x().min(b.x()), a.y().min(b.y()));
+        let (x1, y1) = ((a.x() + a.w()).max(b.x() + b.w()), (a.y() + a.h()).max(b.y() + b.h()));
+        Rect([x0, y0, x1 - x0, y1 - y0])
+    };
+    let mut crops: Vec<Rect> = dirty.iter().map(|d| grow(d, (d.w().max(d.h()) / 4).max(FACE_MARGIN))).collect();
+    loop {
+        let mut changed = false;
+        // A previous face met by a crop: the crop takes it in whole, with a margin of half
+        // its size (hair, and what the model looks at around a face).
+        for c in crops.iter_mut() {
+            for f in previous {
+                let whole = grow(&f.rect, f.rect.w().max(f.rect.h()) / 2);
+                if intersection(c, &f.rect) > 0 && intersection(c, &whole) < whole.w() * whole.h() {
+                    *c = union(c, &whole);
+                    changed = true;
+                }
+            }
+        }
+        // Crops that meet become one.
+        let mut merged: Vec<Rect> = Vec::with_capacity(crops.len());
+        for c in crops {
+            match merged.iter_mut().find(|m| intersection(m, &c) > 0) {
+                Some(m) => {
+                    *m = union(m, &c);
+                    changed = true;
+                }
+                None => merged.push(c),
+            }
+        }
+        crops = merged;
+        if !changed {
+            break;
+        }
+    }
+    let (w, h) = (w as i64, h as i64);
+    crops
+        .into_iter()
+        .filter_map(|c| {
+            let (x0, y0) = (c.x().clamp(0, w), c.y().clamp(0, h));
+            let (x1, y1) = ((c.x() + c.w()).clamp(0, w), (c.y() + c.h()).clamp(0, h));
+            (x1 > x0 && y1 > y0).then(|| Rect([x0, y0, x1 - x0, y1 - y0]))
+        })
+        .collect()
+}
+
+/// A frame's redacted output, kept to be given again for a byte-identical input with the same
+/// boxes: its bytes, the boxes painted, and what the models found.
+#[derive(Debug)]
+pub(crate) struct Output {
+    pub bytes: Vec<u8>,
+    pub boxes: Vec<PaintBox>,
+    pub faces: usize,
+    pub text_regions: usize,
+}
+
+/// What a stream remembers of its previous frame for temporal reuse. Opaque; in memory only
+/// (keyed hashes under a per-process key, the models' boxes, the previous redacted output).
+/// Lives in the stream ([`crate::StreamState`]), never in the shared engine.
+#[derive(Clone, Default)]
+pub struct FrameMemory {
+    last: Option<Arc<Last>>,
+}
+
+impl std::fmt::Debug for FrameMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameMemory").field("remembers_a_frame", &self.last.is_some()).finish()
+    }
+}
+
+pub(crate) struct Last {
+    engine: u64,
+    size: (u32, u32),
+    /// Keyed hash of the windows and their scope.
+    layout: u64,
+    tiles: Vec<u64>,
+    parts: Parts,
+    /// Frames in a row that reused results.
+    chain: u32,
+    /// Keyed hashes of the input bytes and of everything before decoding that the output
+    /// depends on; and that output.
+    input: u64,
+    facts: u64,
+    output: Arc<Output>,
+}
+
+/// How the next frame is to be scanned.
+pub(crate) enum Plan<'a> {
+    /// Every model over the whole frame.
+    Full,
+    /// The previous frame's results, the models run again where `dirty` says.
+    Reuse { previous: &'a Parts, dirty: Dirty },
+}
+
+impl FrameMemory {
+    /// Forgets the previous frame (the next one is scanned whole).
+    pub fn forget(&mut self) {
+        self.last = None;
+    }
+
+    /// Does it remember a frame?
+    pub fn remembers(&self) -> bool {
+        self.last.is_some()
+    }
+
+    /// The previous output again, when the input bytes and every fact before decoding (boxes,
+    /// spans, layout) are the same as the previous frame's.
+    pub(crate) fn same_output(&self, engine: u64, input: u64, facts: u64) -> Option<Arc<Output>> {
+        let l = self.last.as_ref()?;
+        (l.engine == engine && l.input == input && l.facts == facts && l.chain < MAX_CHAIN).then(|| l.output.clone())
+    }
+
+    /// Counts a frame given the previous output again as a reusing frame.
+    pub(crate) fn reused_output(&mut self) {
+        if let Some(l) = self.last.as_mut().and_then(Arc::get_mut) {
+            l.chain += 1;
+        } else {
+            self.last = None;
+        }
+    }
+
+    /// How to scan a frame of `size` with these windows (`layout`) and tile hashes.
+    pub(crate) fn plan(&self, engine: u64, size: (u32, u32), layout: u64, tiles: &[u64]) -> Plan<'_> {
+        let Some(l) = self.last.as_ref() else { return Plan::Full };
+        if l.engine != engine || l.size != size || l.layout != layout || l.chain >= MAX_CHAIN {
+            return Plan::Full;
+        }
+        match Dirty::between(&l.tiles, tiles, size.0, size.1) {
+            Some(dirty) if dirty.share() <= MAX_DIRTY => Plan::Reuse { previous: &l.parts, dirty },
+            _ => Plan::Full,
+        }
+    }
+
+    /// Remembers a frame just redacted; `reused`: did its scan reuse results?
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn remember(&mut self, engine: u64, size: (u32, u32), layout: u64, tiles: Vec<u64>, parts: Parts, reused: bool, input: u64, facts: u64, output: Output) {
+        let chain = if reused { self.last.as_ref().map_or(0, |l| l.chain) + 1 } else { 0 };
+        self.last = Some(Arc::new(Last { engine, size, layout, tiles, parts, chain, input, facts, output: Arc::new(output) }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::Rgba;
+
+    fn frame() -> RgbaImage {
+        RgbaImage::from_fn(200, 100, |x, y| Rgba([(x % 7) as u8 * 30, (y % 5) as u8 * 40, 90, 255]))
+    }
+
+    #[test]
+    fn one_changed_pixel_dirties_its_tile_only() {
+        let a = frame();
+        let mut b = a.clone();
+        b.put_pixel(70, 40, Rgba([0, 0, 0, 255]));
+        let (ha, hb) = (tile_hashes(&a), tile_hashes(&b));
+        assert_eq!(ha.len(), 7 * 4, "200x100 in 32 px tiles: 7 x 4, the last row and column partial");
+        assert_eq!(ha, tile_hashes(&a), "the same pixels hash the same");
+        let d = Dirty::between(&ha, &hb, 200, 100).unwrap();
+        assert_eq!(d.mask.iter().filter(|m| **m).count(), 1);
+        assert!(d.mask[7 + 2], "tile (2, 1) holds pixel (70, 40)");
+        assert_eq!(d.areas(), vec![Rect([64, 32, 32, 32])]);
+        assert!(d.touches(&Rect([90, 60, 10, 10])) && !d.touches(&Rect([0, 0, 64, 100])) && !d.touches(&Rect([96, 0, 500, 500])));
+        assert!(!d.is_clean() && (d.share() - 1.0 / 28.0).abs() < 1e-9);
+        // A change in the partial last column and row is seen too.
+        let mut c = a.clone();
+        c.put_pixel(199, 99, Rgba([0, 0, 0, 255]));
+        let d = Dirty::between(&ha, &tile_hashes(&c), 200, 100).unwrap();
+        assert_eq!(d.areas(), vec![Rect([192, 96, 8, 4])]);
+        assert!(Dirty::between(&ha, &ha, 200, 100).unwrap().is_clean());
+        assert!(Dirty::between(&ha, &ha[1..], 200, 100).is_none(), "another size is no comparison");
+    }
+
+    #[test]
+    fn touching_dirty_tiles_group() {
+        let mut mask = vec![false; 6 * 3];
+        mask[0] = true;
+        mask[6 + 1] = true; // touches tile 0 diagonally
+        mask[5] = true;
+        let d = Dirty { tw: 6, th: 3, mask, w: 180, h: 90 };
+        let mut areas = d.areas();
+        areas.sort_by_key(|r| r.x());
+        assert_eq!(areas, vec![Rect([0, 0, 64, 64]), Rect([160, 0, 20, 32])]);
+    }
+
+    #[test]
+    fn face_crops_take_in_faces_met_whole_and_merge() {
+        let face = |x, y, s| Region { rect: Rect([x, y, s, s]), core: Rect([x, y, s, s]), score: 0.9 };
+        // A dirty tile at the edge of a 100 px face: the crop grows to hold the face whole.
+        let crops = face_crops(&[Rect([500, 500, 32, 32])], &[face(520, 380, 100), face(10, 10, 40)], 1920, 1080);
+        assert_eq!(crops.len(), 1);
+        let c = crops[0];
+        assert!(c.x() <= 470 && c.y() <= 330 && c.x() + c.w() >= 670 && c.y() + c.h() >= 532, "{c:?}");
+        assert!(intersection(&c, &Rect([10, 10, 40, 40])) == 0, "a face far from the change is not looked at again");
+        // Two changes near each other become one crop; crops stay inside the frame.
+        let crops = face_crops(&[Rect([0, 0, 32, 32]), Rect([96, 0, 32, 32])], &[], 1920, 1080);
+        assert_eq!(crops, vec![Rect([0, 0, 176, 80])]);
+    }
+
+    #[test]
+    fn plans_fall_back_to_a_full_scan() {
+        let img = frame();
+        let tiles = tile_hashes(&img);
+        let mut m = FrameMemory::default();
+        assert!(matches!(m.plan(1, (200, 100), 7, &tiles), Plan::Full), "nothing remembered");
+        let out = Output { bytes: vec![1], boxes: Vec::new(), faces: 0, text_regions: 0 };
+        m.remember(1, (200, 100), 7, tiles.clone(), Parts::default(), false, 3, 4, out);
+        assert!(matches!(m.plan(1, (200, 100), 7, &tiles), Plan::Reuse { ref dirty, .. } if dirty.is_clean()));
+        assert!(matches!(m.plan(2, (200, 100), 7, &tiles), Plan::Full), "another engine");
+        assert!(matches!(m.plan(1, (200, 100), 8, &tiles), Plan::Full), "windows or scope changed");
+        assert!(matches!(m.plan(1, (100, 200), 7, &tiles), Plan::Full), "another size");
+        let mut much = img.clone();
+        (0..200).for_each(|x| (0..40).for_each(|y| much.put_pixel(x, y, Rgba([0, 0, 0, 255]))));
+        assert!(matches!(m.plan(1, (200, 100), 7, &tile_hashes(&much)), Plan::Full), "half the frame changed");
+        assert!(m.same_output(1, 3, 4).is_some() && m.same_output(1, 3, 5).is_none() && m.same_output(1, 9, 4).is_none());
+        // A long chain of reuse ends in a full scan.
+        for _ in 0..MAX_CHAIN {
+            let out = Output { bytes: vec![1], boxes: Vec::new(), faces: 0, text_regions: 0 };
+            m.remember(1, (200, 100), 7, tiles.clone(), Parts::default(), true, 3, 4, out);
+        }
+        assert!(matches!(m.plan(1, (200, 100), 7, &tiles), Plan::Full));
+        assert!(m.same_output(1, 3, 4).is_none());
+        m.forget();
+        assert!(!m.remembers());
+    }
+
+    #[test]
+    fn keyed_hashes_see_every_field() {
+        assert_eq!(hash_debug(&[&(1, "a")]), hash_debug(&[&(1, "a")]));
+        assert_ne!(hash_debug(&[&(1, "a")]), hash_debug(&[&(1, "b")]));
+        assert_ne!(hash_debug(&[&"ab", &"c"]), hash_debug(&[&"a", &"bc"]));
+        assert_ne!(hash_bytes(b"x"), hash_bytes(b"y"));
+    }
+}
