@@ -4,7 +4,7 @@
 //! are compared with `benches/budgets.toml`. Machines differ and are noisy, so: budgets carry
 //! headroom over the reference measurements; they are scaled up by how much slower this
 //! machine runs a fixed calibration workload than the reference machine did (never scaled
-//! down); and a budget only fails when broken by more than the file's `tolerance` factor.
+//! down; workloads that run a model by a model calibration too); and a budget only fails when broken by more than the file's `tolerance` factor.
 //! `cargo bench` gives the precise figures; this catches regressions of 2x and more.
 
 #[path = "../benches/common/mod.rs"]
@@ -14,6 +14,17 @@ mod common;
 use sha2::Digest;
 use common::measure;
 use veil::{Engine, Policy};
+
+/// The model calibration: one NER run over a fixed ~100-token text (the memo off). Workloads
+/// that run a model scale by it too, so a CPU whose int8 kernels are slower (no VNNI) than the
+/// reference's moves their budgets, not the rules'.
+fn model_calibration_ms(cold: &Engine) -> f64 {
+    let text = "Hi Priya, the Lisbon office moved the review with Olusegun Adeyemi from Brightwater Logistics to Friday. \
+        Call +44 20 7946 0958 or write to priya.nair@example.com; the invoice for Keller GmbH is attached, and Marta will \
+        bring the signed copies to 14 Elm Grove, Leeds before the audit starts.";
+    let (median, _) = measure(9, 1.0, || drop(std::hint::black_box(cold.detect(std::hint::black_box(text)).unwrap())));
+    median / 1e3
+}
 
 fn calibration_ms() -> f64 {
     let data = vec![7u8; 4 << 20];
@@ -28,6 +39,7 @@ fn latency_budgets() {
     let budgets: toml::Table = toml::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/budgets.toml")).unwrap()).unwrap();
     let tolerance = budgets["tolerance"].as_float().expect("tolerance is a float");
     let reference = budgets["calibration_ms"].as_float().expect("calibration_ms is a float");
+    let model_reference = budgets["model_calibration_ms"].as_float().expect("model_calibration_ms is a float");
     let cal = calibration_ms();
     let scale = (cal / reference).max(1.0);
     println!("calibration {cal:.2} ms (reference {reference:.2} ms): budgets x{scale:.2}, failing beyond x{tolerance}");
@@ -41,6 +53,9 @@ fn latency_budgets() {
     let faces_only = Engine::new(Policy::from_toml("[models]\ntext_regions = false\nner_memo = 0").unwrap()).unwrap();
     let all_cold = Engine::new(Policy::from_toml("[models]\nner_memo = 0").unwrap()).unwrap();
     let all_warm = Engine::new(Policy::default()).unwrap();
+    let model_cal = model_calibration_ms(&cold);
+    let model_scale = (model_cal / model_reference).max(scale);
+    println!("model calibration {model_cal:.2} ms (reference {model_reference:.2} ms): budgets of workloads that run a model x{model_scale:.2}");
     let no_frames = common::MemFrames(Default::default(), Default::default());
     let (frames, with_tree, bare) = common::frame();
     let long = common::long_text();
@@ -96,8 +111,10 @@ fn latency_budgets() {
     for (name, (median, p95)) in &results {
         let b = budgets[*name].as_table().unwrap_or_else(|| panic!("no budget for {name}"));
         let num = |k: &str| b[k].as_float().or_else(|| b[k].as_integer().map(|i| i as f64)).unwrap_or_else(|| panic!("{name}.{k} is not a number"));
-        let bm = num("median_us") * scale;
-        let bp = num("p95_us") * scale;
+        // `models = true`: the workload runs a model, and scales by the model calibration.
+        let s = if b.get("models").and_then(|m| m.as_bool()).unwrap_or(false) { model_scale } else { scale };
+        let bm = num("median_us") * s;
+        let bp = num("p95_us") * s;
         println!("| {name} | {median:.1} | {bm:.1} | {p95:.1} | {bp:.1} |");
         if *median > bm * tolerance {
             broken.push(format!("{name}: median {median:.1} µs > {bm:.1} x {tolerance}"));
