@@ -216,3 +216,37 @@ fn kept_findings_are_reported_and_not_painted() {
     assert!(found.contains(&("DATE_TIME", "keep")) && found.contains(&("URL", "keep")), "{found:?}");
     assert_eq!(report.events[0].painted_boxes, 0);
 }
+
+/// Addresses set out line by line (a mail signature, a shipping label, a contact card): the
+/// street, its unit, the short lines around it (organisation, town, country and postcode) and
+/// organisation names with a legal form go, with the NER model off; prose around an address
+/// and the labels in front of it stay.
+#[test]
+fn address_blocks_and_organisation_names_go_without_the_model() {
+    let e = regex_only();
+    let sig = "Best regards,\n\n> Kimberly Brandt\n> Recipal\n> 27 Adrianalaan 62\n> Suite 624\n> Rotterdam\n> Bahrain 28587";
+    let out = e.redact_text(sig).unwrap().text;
+    for v in ["Recipal", "Adrianalaan", "Suite 624", "Rotterdam", "Bahrain 28587"] {
+        gone(&out, v);
+    }
+    assert!(out.starts_with("Best regards,"), "{out}");
+    for (text, value) in [
+        ("Ship to: PSC 4926, Box 7979, APO AA 63682", "PSC 4926, Box 7979, APO AA 63682"),
+        ("My zip code is 35649", "35649"),
+        ("The Microbilt Corporation office is at 78 Victor Hugo utca 12", "Microbilt Corporation"),
+        ("Invoice from Müller Bau GmbH, Wiesenstrasse 31", "Wiesenstrasse 31"),
+        ("Invoice from Müller Bau GmbH, Wiesenstrasse 31", "Müller Bau GmbH"),
+        ("Meet me at 94 rue La Boétie tomorrow", "94 rue La Boétie"),
+    ] {
+        gone(&e.redact_text(text).unwrap().text, value);
+    }
+    // A glued label stays, the street and town go; prose around a street stays.
+    let out = e.redact_text("Address124 Harbour Road, Springfield").unwrap().text;
+    assert!(out.starts_with("Address") && !out.contains("Harbour") && !out.contains("Springfield"), "{out}");
+    let out = e.redact_text("We'll meet Friday at 61 Wiesenstrasse 31, Barzheim").unwrap().text;
+    assert!(out.starts_with("We'll meet Friday at ") && !out.contains("Wiesenstrasse"), "{out}");
+    // Generic phrases are no organisations.
+    for text in ["Open Web Services settings", "Customer Solutions", "Human Resources and Financial Services"] {
+        assert_eq!(e.redact_text(text).unwrap().text, text);
+    }
+}

@@ -148,9 +148,11 @@ fn time_ranges(text: &str) -> Vec<(usize, usize)> {
 ///   name (`jdoe42`) names a person;
 /// - a span that is a quantity (a number and a unit: `1.21 KiB`, `250 ms`) or only spelt-out
 ///   numbers (`eleven thirty`) is dropped: no name or place is either;
-/// - a place or person of one all-capital word of 2-4 letters (`EMEA`, `IBAN`) is dropped
-///   when the text is a short cell (at most [`SHORT_CELL`] words with letters): a label, a
-///   region or team code. In a sentence the context speaks for the model (`flying to the UK`).
+/// - a place of one all-capital word of 2-4 letters (`EMEA`, `IBAN`) is dropped when the text
+///   is a short cell (at most [`SHORT_CELL`] words with letters): a label, a region or team
+///   code. In a sentence the context speaks for the model (`flying to the UK`). A person's is
+///   kept: names are written in capitals in records (`Assignee LEE`), and a leak is worse than
+///   a painted code.
 pub fn tidy(text: &str, found: &mut Vec<Finding>) {
     let short_cell = words(text).filter(|&(a, b)| has_letter(&text[a..b])).count() <= SHORT_CELL;
     found.retain_mut(|f| {
@@ -169,7 +171,7 @@ pub fn tidy(text: &str, found: &mut Vec<Finding>) {
         if quantity(span) || number_words(span) {
             return false;
         }
-        if f.entity != Entity::Organization && short_cell && acronym(span) {
+        if f.entity == Entity::Location && short_cell && acronym(span) {
             return false;
         }
         f.entity == Entity::Person || !identifier(span)
@@ -282,7 +284,8 @@ mod tests {
     fn a_capital_code_alone_in_a_cell_is_no_place() {
         assert_eq!(tidied("Owner teamSupport EMEA", "EMEA", Entity::Location), None);
         assert_eq!(tidied("IBANFR36 2642 7555 2934 5037 9477 360", "IBAN", Entity::Location), None);
-        assert_eq!(tidied("Region APAC", "APAC", Entity::Person), None);
+        assert_eq!(tidied("Region APAC", "APAC", Entity::Location), None);
+        assert_eq!(tidied("Assignee LEE", "LEE", Entity::Person).as_deref(), Some("LEE"), "a name in capitals is a name");
         // In a sentence the model is trusted, and so is a longer name or one in lower case.
         assert_eq!(tidied("We are flying to the UK next week", "UK", Entity::Location).as_deref(), Some("UK"));
         assert_eq!(tidied("Country Switzerland", "Switzerland", Entity::Location).as_deref(), Some("Switzerland"));
