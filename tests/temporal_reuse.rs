@@ -34,6 +34,9 @@ struct Screen {
 const AVATAR: [u32; 3] = [760, 420, 96];
 const CANVAS: [u32; 4] = [960, 420, 260, 200];
 
+/// What a frame's output depends on besides its pixels: the input bytes, the nodes, the window.
+type FrameFacts = (Vec<u8>, Vec<Value>, Option<Value>);
+
 fn render(s: &Screen, photo: &RgbaImage) -> (Vec<u8>, Vec<Value>) {
     let (mut img, mut nodes) = common::page();
     let pane = (1240u32, 40u32, 280u32, 328u32);
@@ -166,7 +169,7 @@ fn a_stream_reusing_results_paints_everything_a_full_scan_paints() {
     let mut failures = Vec::new();
     let mut faces_seen = 0;
     let (mut stream_ms, mut full_ms) = (0.0, 0.0);
-    let mut previous: Option<((Vec<u8>, Vec<Value>, Option<Value>), Vec<u8>)> = None;
+    let mut previous: Option<(FrameFacts, Vec<u8>)> = None;
     for (i, (what, s)) in screens.iter().enumerate() {
         let seq = i as u64 + 1;
         let (png, nodes) = render(s, &photo);

@@ -86,28 +86,6 @@ impl FaceDetector {
         Rect([x0, y0, (x1 - x0).max(0), (y1 - y0).max(0)])
     }
 
-    /// Faces inside `area` exactly (clipped to the image), the crop run as the whole-frame pass
-    /// runs a frame (downscaled, never upscaled, to a long side of at most `target` px) at the
-    /// whole-frame threshold: the whole-frame pass over part of a frame.
-    pub fn detect_crop(&self, img: &RgbaImage, area: Rect, target: u32) -> Result<Vec<Region>, ModelError> {
-        let (iw, ih) = (img.width() as i64, img.height() as i64);
-        let (x0, y0) = (area.x().clamp(0, iw), area.y().clamp(0, ih));
-        let (x1, y1) = ((area.x() + area.w()).clamp(0, iw), (area.y() + area.h()).clamp(0, ih));
-        if x1 <= x0 + 4 || y1 <= y0 + 4 {
-            return Ok(Vec::new());
-        }
-        let read = Rect([x0, y0, x1 - x0, y1 - y0]);
-        let crop = image::imageops::crop_imm(img, read.x() as u32, read.y() as u32, read.w() as u32, read.h() as u32).to_image();
-        Ok(self
-            .run(&crop, target.max(32), self.threshold)?
-            .into_iter()
-            .map(|r| {
-                let rect = Rect([r.rect.x() + read.x(), r.rect.y() + read.y(), r.rect.w(), r.rect.h()]);
-                Region { rect, core: rect, score: r.score }
-            })
-            .collect())
-    }
-
     fn run(&self, img: &RgbaImage, max_side: u32, threshold: f32) -> Result<Vec<Region>, ModelError> {
         let (w, h) = input_size(img.width(), img.height(), max_side);
         let input = bgr_tensor(img, w, h, |_, v| v as f32);

@@ -22,7 +22,6 @@ use image::RgbaImage;
 use super::localize::{self, PaintBox};
 use super::scan::Parts;
 use crate::capture::Rect;
-use crate::detect::image::{intersection, Region};
 
 /// Tile side in px.
 pub const TILE: u32 = 32;
@@ -32,8 +31,6 @@ pub const MAX_DIRTY: f64 = 0.35;
 /// a model would see differently in unchanged pixels (its view reaches past a tile) cannot
 /// go stale for long.
 pub const MAX_CHAIN: u32 = 32;
-/// The least margin (px) a dirty area grows by before the face model looks at it again.
-pub const FACE_MARGIN: i64 = 48;
 
 /// The process's key: random, made once, kept in memory only.
 fn key() -> &'static std::hash::RandomState {
@@ -140,59 +137,6 @@ impl Dirty {
             })
             .collect()
     }
-}
-
-/// Where the face model must look again on a frame with `dirty` areas: each area grown by a
-/// margin (a quarter of its long side, at least [`FACE_MARGIN`]), then grown again to take in
-/// whole every face of the previous frame it meets (so a face straddling the edge of a change
-/// is seen whole and found again, or not, on the new pixels); crops that meet are merged.
-/// Clipped to the `w` x `h` frame.
-pub fn face_crops(dirty: &[Rect], previous: &[Region], w: u32, h: u32) -> Vec<Rect> {
-    let grow = |r: &Rect, m: i64| Rect([r.x() - m, r.y() - m, r.w() + 2 * m, r.h() + 2 * m]);
-    let union = |a: &Rect, b: &Rect| {
-        let (x0, y0) = (a.x().min(b.x()), a.y().min(b.y()));
-        let (x1, y1) = ((a.x() + a.w()).max(b.x() + b.w()), (a.y() + a.h()).max(b.y() + b.h()));
-        Rect([x0, y0, x1 - x0, y1 - y0])
-    };
-    let mut crops: Vec<Rect> = dirty.iter().map(|d| grow(d, (d.w().max(d.h()) / 4).max(FACE_MARGIN))).collect();
-    loop {
-        let mut changed = false;
-        // A previous face met by a crop: the crop takes it in whole, with a margin of half
-        // its size (hair, and what the model looks at around a face).
-        for c in crops.iter_mut() {
-            for f in previous {
-                let whole = grow(&f.rect, f.rect.w().max(f.rect.h()) / 2);
-                if intersection(c, &f.rect) > 0 && intersection(c, &whole) < whole.w() * whole.h() {
-                    *c = union(c, &whole);
-                    changed = true;
-                }
-            }
-        }
-        // Crops that meet become one.
-        let mut merged: Vec<Rect> = Vec::with_capacity(crops.len());
-        for c in crops {
-            match merged.iter_mut().find(|m| intersection(m, &c) > 0) {
-                Some(m) => {
-                    *m = union(m, &c);
-                    changed = true;
-                }
-                None => merged.push(c),
-            }
-        }
-        crops = merged;
-        if !changed {
-            break;
-        }
-    }
-    let (w, h) = (w as i64, h as i64);
-    crops
-        .into_iter()
-        .filter_map(|c| {
-            let (x0, y0) = (c.x().clamp(0, w), c.y().clamp(0, h));
-            let (x1, y1) = ((c.x() + c.w()).clamp(0, w), (c.y() + c.h()).clamp(0, h));
-            (x1 > x0 && y1 > y0).then(|| Rect([x0, y0, x1 - x0, y1 - y0]))
-        })
-        .collect()
 }
 
 /// A frame's redacted output, kept to be given again for a byte-identical input with the same
@@ -332,20 +276,6 @@ mod tests {
         let mut areas = d.areas();
         areas.sort_by_key(|r| r.x());
         assert_eq!(areas, vec![Rect([0, 0, 64, 64]), Rect([160, 0, 20, 32])]);
-    }
-
-    #[test]
-    fn face_crops_take_in_faces_met_whole_and_merge() {
-        let face = |x, y, s| Region { rect: Rect([x, y, s, s]), core: Rect([x, y, s, s]), score: 0.9 };
-        // A dirty tile at the edge of a 100 px face: the crop grows to hold the face whole.
-        let crops = face_crops(&[Rect([500, 500, 32, 32])], &[face(520, 380, 100), face(10, 10, 40)], 1920, 1080);
-        assert_eq!(crops.len(), 1);
-        let c = crops[0];
-        assert!(c.x() <= 470 && c.y() <= 330 && c.x() + c.w() >= 670 && c.y() + c.h() >= 532, "{c:?}");
-        assert!(intersection(&c, &Rect([10, 10, 40, 40])) == 0, "a face far from the change is not looked at again");
-        // Two changes near each other become one crop; crops stay inside the frame.
-        let crops = face_crops(&[Rect([0, 0, 32, 32]), Rect([96, 0, 32, 32])], &[], 1920, 1080);
-        assert_eq!(crops, vec![Rect([0, 0, 176, 80])]);
     }
 
     #[test]

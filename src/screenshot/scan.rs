@@ -11,11 +11,11 @@ use std::time::Instant;
 
 use image::RgbaImage;
 
-use super::reuse::{self, Plan};
+use super::reuse::Plan;
 use super::{localize, pictures};
 use crate::capture::{Node, Rect, WindowRef};
 use crate::detect::faces::FaceDetector;
-use crate::detect::image::{input_size, intersection, ImageDetector, Region};
+use crate::detect::image::{intersection, ImageDetector, Region};
 use crate::pipeline::{ms, Engine};
 use crate::runtime::ModelError;
 
@@ -73,8 +73,8 @@ pub(crate) struct Scan {
 /// unchanged.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Parts {
-    /// Faces of the whole-frame pass (on a reusing frame: the previous ones away from the
-    /// change, and those found again in the crops around it).
+    /// Faces of the whole-frame pass (on a reusing frame with no change: the previous ones;
+    /// with any change the pass runs again whole).
     pub whole_faces: Vec<Region>,
     /// Areas searched up close for faces (picture nodes, picture-like regions), each with
     /// what was found in it.
@@ -114,19 +114,14 @@ impl Engine {
         if let Some(fd) = &self.faces {
             let t = Instant::now();
             out.whole_faces = match reuse {
-                None => fd.detect(img)?,
-                Some((prev, dirty)) => {
-                    // The whole-frame pass over the change only: crops around it at the
-                    // whole-frame pass's density, a little finer; previous faces they meet are
-                    // dropped (each crop holds them whole: found again if still there).
-                    let crops = reuse::face_crops(&dirty.areas(), &prev.whole_faces, img.width(), img.height());
-                    let density = input_size(img.width(), img.height(), fd.max_side).0 as f32 / img.width() as f32 * 1.5;
-                    let mut faces: Vec<Region> = prev.whole_faces.iter().filter(|f| !crops.iter().any(|c| intersection(c, &f.rect) > 0)).copied().collect();
-                    for c in &crops {
-                        faces.extend(fd.detect_crop(img, *c, (c.w().max(c.h()) as f32 * density).ceil() as u32)?);
-                    }
-                    faces
-                }
+                // Nothing changed: the whole-frame pass saw these very pixels.
+                Some((prev, dirty)) if dirty.areas().is_empty() => prev.whole_faces.clone(),
+                // Any change: the whole-frame pass runs again over the whole frame. Over the
+                // change alone (a crop and a margin) it is not what a full scan computes: a
+                // face bigger than the margin and uncovered in part (a tooltip closing over a
+                // photo) is seen cut or not at all, and a face near the change can score
+                // differently in a different crop. Fail closed: run the model.
+                _ => fd.detect(img)?,
             };
             // Small faces, searched up close: in the pictures the UI tree names (avatars,
             // photos), and in picture-like regions found without it (avatars drawn as

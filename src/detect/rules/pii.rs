@@ -22,7 +22,7 @@ pub fn rules() -> Vec<Rule> {
             // where a letter-digit switch counts as a word boundary).
             let token = c.before(200).rsplit(|ch: char| ch.is_whitespace() || matches!(ch, '"' | '\'' | '<' | '>' | '`')).next().unwrap_or("");
             let in_password = token.rsplit_once("://").is_some_and(|(_, auth)| auth.contains(':') && !auth.contains(['/', '@']));
-            (!(c.before(1) == ":" && token.contains("://")) && !in_password).then_some((c.start, c.end))
+            (!(in_password || c.before(1) == ":" && token.contains("://"))).then_some((c.start, c.end))
         }))),
         Rule::new("ipv4", Entity::IpAddress, r"(?-u:\b)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?:/[0-9]{1,2})?(?-u:\b)", Needs::Literals(&["."]))
             .check(Some(Box::new(ipv4))),
