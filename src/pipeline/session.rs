@@ -206,6 +206,9 @@ impl<'e> Session<'e> {
 
     /// Removes held events within `span` before `ts` (all of them without a span).
     fn forget(&mut self, ts: u64, span: Option<u64>, report: &mut Report) {
+        // What the frame memory keeps (keyed hashes, the last output) may be of a forgotten
+        // frame: the next frame is scanned whole.
+        self.state.frames.forget();
         let ks = &mut self.state.keys;
         for h in self.held.iter_mut() {
             let Some(ev) = &h.event else { continue };
