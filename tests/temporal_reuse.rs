@@ -29,6 +29,10 @@ struct Screen {
     avatar_face: bool,
     canvas_line: u32,
     windows: Option<Value>,
+    /// The same pixels, but the UI tree says more: the typed field turns secure, or its text
+    /// holds an email (what the identical-frame shortcut must not reuse an output over).
+    secure_field: bool,
+    pii_field: bool,
 }
 
 const AVATAR: [u32; 3] = [760, 420, 96];
@@ -61,7 +65,8 @@ fn render(s: &Screen, photo: &RgbaImage) -> (Vec<u8>, Vec<Value>) {
     }
     common::strokes(&mut img, 124, 1016, s.typed, 0);
     let typed: String = "Call Dana Whitfield at 415 555 0199 about it".chars().take(s.typed as usize).collect();
-    nodes.push(json!({"id": "field", "role": "textbox", "text": typed, "bounds": [120, 1012, 700, 24]}));
+    let typed = if s.pii_field { "dana.whitfield@example.org".to_string() } else { typed };
+    nodes.push(json!({"id": "field", "role": "textbox", "text": typed, "secure": s.secure_field, "bounds": [120, 1012, 700, 24]}));
     common::strokes(&mut img, 1820, 1050, 5, s.clock);
     nodes.push(json!({"id": "clock", "role": "text", "text": format!("10:{:02}", 41 + s.clock), "bounds": [1816, 1046, 64, 22]}));
     // The avatar: a face, or a flat placeholder; its node stays.
@@ -145,7 +150,7 @@ fn a_stream_reusing_results_paints_everything_a_full_scan_paints() {
     let face_at = (400, 250, 240);
     let full_screen = json!([{"app": "chrome", "title": "Inbox", "bounds": [0, 0, 1920, 1080]}]);
     let with_vault = json!([{"app": "1Password", "title": "Vault", "bounds": [1400, 700, 520, 380]}, {"app": "chrome", "title": "Inbox", "bounds": [0, 0, 1920, 1080]}]);
-    let sc = |scroll, typed, clock, face, windows: Option<&Value>| Screen { scroll, typed, clock, face, avatar_face: false, canvas_line: 0, windows: windows.cloned() };
+    let sc = |scroll, typed, clock, face, windows: Option<&Value>| Screen { scroll, typed, clock, face, avatar_face: false, canvas_line: 0, windows: windows.cloned(), secure_field: false, pii_field: false };
     let screens = [
         ("first frame", sc(0, 4, 0, None, None)),
         ("a character typed", sc(0, 5, 0, None, None)),
@@ -163,6 +168,9 @@ fn a_stream_reusing_results_paints_everything_a_full_scan_paints() {
         ("a window list", Screen { canvas_line: 120, ..sc(16, 12, 2, None, Some(&full_screen)) }),
         ("a window out of scope", Screen { canvas_line: 120, ..sc(16, 12, 2, None, Some(&with_vault)) }),
         ("typing under it", Screen { canvas_line: 120, ..sc(16, 13, 2, None, Some(&with_vault)) }),
+        ("the same pixels, an email in the field", Screen { canvas_line: 120, pii_field: true, ..sc(16, 13, 2, None, Some(&with_vault)) }),
+        // After it, secure for good: a field once secure stays secure in a stream.
+        ("the same pixels, the field secure", Screen { canvas_line: 120, secure_field: true, ..sc(16, 13, 2, None, Some(&with_vault)) }),
     ];
     let stream_frames = MemFrames::default();
     let mut stream = Session::new(&engine, &stream_frames, 0);
@@ -207,7 +215,7 @@ fn a_stream_reusing_results_paints_everything_a_full_scan_paints() {
         let line_at = [CANVAS[0] as i64 + 20, (CANVAS[1] + 20 + s.canvas_line) as i64, 198, 14];
         assert!(of(&want, PaintReason::TextRegion).iter().any(|b| meets(b, &line_at)), "{what}: the full scan finds the canvas line (else this test proves nothing)");
         // Frames that cannot reuse are scanned whole: the same output as the full scan.
-        if matches!(*what, "first frame" | "a window list" | "a window out of scope") && got_bytes != want_bytes {
+        if (matches!(*what, "first frame" | "a window list" | "a window out of scope") || what.starts_with("the same pixels")) && got_bytes != want_bytes {
             failures.push(format!("{what}: a full-scan fallback differs from the full scan"));
         }
         let same_input = (png, nodes, s.windows.clone());
