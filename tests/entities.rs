@@ -250,3 +250,22 @@ fn address_blocks_and_organisation_names_go_without_the_model() {
         assert_eq!(e.redact_text(text).unwrap().text, text);
     }
 }
+
+/// A hostile text dense with address anchors (a line of `Apt. 1` 40,000 times, a 300 KB
+/// paste) costs time linear in its size: the address-block pass must not look at every line
+/// or every finding for every anchor.
+#[test]
+fn address_dense_text_stays_linear() {
+    let e = regex_only();
+    let time = |n: usize| {
+        let text = "Apt. 1\nSpringfield\n".repeat(n);
+        let t = std::time::Instant::now();
+        let out = e.redact_text(&text).unwrap().text;
+        assert!(!out.contains("Springfield"));
+        t.elapsed().as_secs_f64()
+    };
+    time(500);
+    let (small, big) = (time(2_000), time(20_000));
+    println!("2,000 blocks {:.1} ms, 20,000 blocks {:.1} ms", small * 1e3, big * 1e3);
+    assert!(big < small * 30.0 + 0.05, "10x the text took {:.0}x the time", big / small);
+}

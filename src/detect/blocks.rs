@@ -51,9 +51,26 @@ pub fn address_blocks(text: &str, found: &mut Vec<Finding>) {
         lines.push((at, at + l.len()));
         at += l.len() + 1;
     }
+    // Lines holding a person's name, and contact lines (a phone, an email, a link): marked
+    // once for all findings (each finding's first and last line by binary search), so the pass
+    // stays linear however many anchors a hostile text holds.
+    let line_of = |at: usize| lines.partition_point(|&(s, _)| s <= at).saturating_sub(1);
+    let mark = |pick: &dyn Fn(&Finding) -> bool| {
+        let mut diff = vec![0i32; lines.len() + 1];
+        for f in found.iter().filter(|f| pick(f) && f.start < f.end) {
+            diff[line_of(f.start)] += 1;
+            diff[line_of(f.end - 1) + 1] -= 1;
+        }
+        let mut run = 0;
+        diff[..lines.len()].iter().map(|d| { run += d; run > 0 }).collect::<Vec<bool>>()
+    };
+    let marks = Marks {
+        named: mark(&|f| f.entity == Entity::Person),
+        contact: mark(&|f| matches!(f.entity, Entity::PhoneNumber | Entity::EmailAddress | Entity::Url)),
+    };
     let mut done = vec![false; lines.len()];
     for a in anchors {
-        let Some(i) = lines.iter().position(|&(s, e)| s <= a && a <= e) else { continue };
+        let i = line_of(a);
         if done[i] {
             continue;
         }
@@ -66,13 +83,19 @@ pub fn address_blocks(text: &str, found: &mut Vec<Finding>) {
         if a.max(s + vs) < s + ve {
             found.push(block(a.max(s + vs), s + ve, Entity::Location));
         }
-        walk(text, &lines, i, false, found, &mut done);
-        walk(text, &lines, i, true, found, &mut done);
+        walk(text, &lines, &marks, i, false, found, &mut done);
+        walk(text, &lines, &marks, i, true, found, &mut done);
     }
 }
 
+/// Per line: does a person's name, or a contact value, lie on it?
+struct Marks {
+    named: Vec<bool>,
+    contact: Vec<bool>,
+}
+
 /// Walks from line `i` up (or down), covering block lines until one is not.
-fn walk(text: &str, lines: &[(usize, usize)], i: usize, down: bool, found: &mut Vec<Finding>, done: &mut [bool]) {
+fn walk(text: &str, lines: &[(usize, usize)], marks: &Marks, i: usize, down: bool, found: &mut Vec<Finding>, done: &mut [bool]) {
     let mut blank = 0;
     let mut taken = 0;
     let mut j = i;
@@ -93,17 +116,15 @@ fn walk(text: &str, lines: &[(usize, usize)], i: usize, down: bool, found: &mut 
         blank = 0;
         let line = &text[s + vs..s + ve];
         // A contact line (a phone, an email, a link) ends the address part of a block.
-        let contact = found.iter().any(|f| f.start < s + ve && s + vs < f.end && matches!(f.entity, Entity::PhoneNumber | Entity::EmailAddress | Entity::Url));
-        if contact || !block_line(line, 6) {
+        if marks.contact[j] || !block_line(line, 6) {
             return;
         }
         taken += 1;
         done[j] = true;
         let (ls, le) = (s + vs, s + ve);
-        let named = found.iter().any(|f| f.entity == Entity::Person && f.start < le && ls < f.end);
         if down {
             found.push(block(ls, le, Entity::Location));
-        } else if !named {
+        } else if !marks.named[j] {
             found.push(block(ls, le, Entity::Organization));
         }
     }
