@@ -19,7 +19,7 @@ use std::sync::{Arc, OnceLock};
 
 use image::RgbaImage;
 
-use super::localize::{self, PaintBox};
+use super::localize::PaintBox;
 use super::scan::Parts;
 use crate::capture::Rect;
 
@@ -124,18 +124,6 @@ impl Dirty {
         }
         let t = TILE as i64;
         (y0 / t..=(y1 - 1) / t).any(|ty| (x0 / t..=(x1 - 1) / t).any(|tx| self.mask[(ty * self.tw as i64 + tx) as usize]))
-    }
-
-    /// Touching changed tiles grouped (8-connected), as boxes in px clipped to the frame.
-    pub fn areas(&self) -> Vec<Rect> {
-        localize::cell_groups(&self.mask, self.tw, self.th)
-            .into_iter()
-            .map(|g| {
-                let (x0, y0) = (g.x0 * TILE, g.y0 * TILE);
-                let (x1, y1) = (((g.x1 + 1) * TILE).min(self.w), ((g.y1 + 1) * TILE).min(self.h));
-                Rect([x0 as i64, y0 as i64, (x1 - x0) as i64, (y1 - y0) as i64])
-            })
-            .collect()
     }
 }
 
@@ -254,28 +242,16 @@ mod tests {
         let d = Dirty::between(&ha, &hb, 200, 100).unwrap();
         assert_eq!(d.mask.iter().filter(|m| **m).count(), 1);
         assert!(d.mask[7 + 2], "tile (2, 1) holds pixel (70, 40)");
-        assert_eq!(d.areas(), vec![Rect([64, 32, 32, 32])]);
         assert!(d.touches(&Rect([90, 60, 10, 10])) && !d.touches(&Rect([0, 0, 64, 100])) && !d.touches(&Rect([96, 0, 500, 500])));
         assert!(!d.is_clean() && (d.share() - 1.0 / 28.0).abs() < 1e-9);
         // A change in the partial last column and row is seen too.
         let mut c = a.clone();
         c.put_pixel(199, 99, Rgba([0, 0, 0, 255]));
         let d = Dirty::between(&ha, &tile_hashes(&c), 200, 100).unwrap();
-        assert_eq!(d.areas(), vec![Rect([192, 96, 8, 4])]);
+        assert_eq!(d.mask.iter().filter(|m| **m).count(), 1);
+        assert!(d.mask[3 * 7 + 6] && d.touches(&Rect([192, 96, 8, 4])), "the partial corner tile (6, 3)");
         assert!(Dirty::between(&ha, &ha, 200, 100).unwrap().is_clean());
         assert!(Dirty::between(&ha, &ha[1..], 200, 100).is_none(), "another size is no comparison");
-    }
-
-    #[test]
-    fn touching_dirty_tiles_group() {
-        let mut mask = vec![false; 6 * 3];
-        mask[0] = true;
-        mask[6 + 1] = true; // touches tile 0 diagonally
-        mask[5] = true;
-        let d = Dirty { tw: 6, th: 3, mask, w: 180, h: 90 };
-        let mut areas = d.areas();
-        areas.sort_by_key(|r| r.x());
-        assert_eq!(areas, vec![Rect([0, 0, 64, 64]), Rect([160, 0, 20, 32])]);
     }
 
     #[test]

@@ -115,7 +115,7 @@ impl Engine {
             let t = Instant::now();
             out.whole_faces = match reuse {
                 // Nothing changed: the whole-frame pass saw these very pixels.
-                Some((prev, dirty)) if dirty.areas().is_empty() => prev.whole_faces.clone(),
+                Some((prev, dirty)) if dirty.is_clean() => prev.whole_faces.clone(),
                 // Any change: the whole-frame pass runs again over the whole frame. Over the
                 // change alone (a crop and a margin) it is not what a full scan computes: a
                 // face bigger than the margin and uncovered in part (a tooltip closing over a
