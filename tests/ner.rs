@@ -17,7 +17,7 @@ fn root() -> std::path::PathBuf {
 /// these tests measure the model (their spans would merge with its own and change them).
 fn engine() -> Engine {
     let mut policy = Policy::default();
-    policy.file.detect.disabled_rules = veil::detect::rules::MODEL_LIKE_RULES.iter().map(|r| r.to_string()).collect();
+    policy.file.detect.disabled_rules = veil::detect::rules::model_like_rules().map(str::to_string).collect();
     Engine::new(policy).unwrap()
 }
 

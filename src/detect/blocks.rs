@@ -14,9 +14,6 @@
 
 use super::{Entity, Finding};
 
-/// Rules whose findings anchor a block.
-const ANCHORS: &[&str] = &["street_address", "street_address_numbered", "street_address_named", "street_address_compound", "street_corner", "address_unit", "po_box", "military_address"];
-
 /// Lines walked before and after the anchor's line.
 const ABOVE: usize = 3;
 const BELOW: usize = 4;
@@ -39,7 +36,7 @@ const PARTICLES: &[&str] = &[
 
 /// Covers the short lines of the blocks around address findings in `text` (appends findings).
 pub fn address_blocks(text: &str, found: &mut Vec<Finding>) {
-    let mut anchors: Vec<usize> = found.iter().filter(|f| ANCHORS.contains(&f.detector)).map(|f| f.start).collect();
+    let mut anchors: Vec<usize> = found.iter().filter(|f| super::rules::address::RULES.contains(&f.detector)).map(|f| f.start).collect();
     anchors.sort_unstable();
     if anchors.is_empty() {
         return;

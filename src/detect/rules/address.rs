@@ -26,6 +26,13 @@ const STREET_BEFORE: &[&str] = &[
     "ulica", "ul\\.", "aleja", "strada", "bulevardul",
 ];
 
+/// The prefilter literals of [`STREET_BEFORE`] (ASCII, case-insensitive: `allée` by `all`,
+/// `praça` by `pra`).
+const BEFORE_LITERALS: &[&str] = &[
+    "rue", "av", "bd", "chemin", "impasse", "all", "quai", "place", "via", "viale", "piazza", "corso", "vicolo", "calle", "paseo",
+    "plaza", "carrer", "rua", "travessa", "largo", "pra", "ul", "aleja", "strada", "bulevardul",
+];
+
 /// Street words that end a compound name or stand after it, before the number
 /// (`Wiesenstrasse 31`, `Gumpendorfer Strasse 44`, `Ommerweg 159`, `Eötvös út 10`).
 const STREET_SUFFIX: &[&str] = &[
@@ -35,6 +42,12 @@ const STREET_SUFFIX: &[&str] = &[
 
 /// Unit designators that only an address uses, as written.
 const UNITS: &[&str] = &["Apt\\.?", "APT\\.?", "apt\\.", "Apartment", "apartment", "Suite", "SUITE", "Ste\\.", "Appt\\.?", "Wohnung"];
+
+/// The rules' names (each one anchors an address block: [`crate::detect::blocks`]).
+pub const RULES: [&str; 8] = [
+    "street_address", "street_address_numbered", "street_address_named", "street_address_compound", "street_corner", "address_unit",
+    "po_box", "military_address",
+];
 
 pub fn rules() -> Vec<Rule> {
     // A capitalised name word (Unicode letters; `O'Connell`, `Saint-Denis`, `St.`).
@@ -61,16 +74,16 @@ pub fn rules() -> Vec<Rule> {
     let corner = format!(r"(?i:(?-u:\b)corner[ ]+of)[ ]+([^\n,;:]{{2,60}}?[ ]+(?:and|&)[ ]+(?:{cap}[ ]+){{1,3}}(?:{after}))(?-u:\b)\.?");
     let unit = format!(r"(?-u:\b)(?:{units})[ ]*#?[ ]*[0-9]{{1,5}}[A-Za-z]?(?-u:\b)");
     vec![
-        Rule::new("street_address", Location, english, Needs::DigitAnd(&["st", "ave", "road", "rd", "dr", "blvd", "lane", "ln", "way", "court", "ct", "place", "pl", "terrace", "parkway", "pkwy", "highway", "hwy", "cir", "square", "sq", "crescent", "close", "grove", "mews", "trail", "alley", "plaza", "esplanade"])),
-        Rule::new("street_address_numbered", Location, numbered, Needs::DigitAnd(&["rue", "av", "bd", "chemin", "impasse", "all", "quai", "place", "via", "viale", "piazza", "corso", "vicolo", "calle", "paseo", "plaza", "carrer", "rua", "travessa", "largo", "pra", "ul", "aleja", "strada", "bulevardul"])),
-        Rule::new("street_address_named", Location, named, Needs::DigitAnd(&["rue", "av", "bd", "chemin", "impasse", "all", "quai", "place", "via", "viale", "piazza", "corso", "vicolo", "calle", "paseo", "plaza", "carrer", "rua", "travessa", "largo", "pra", "ul", "aleja", "strada", "bulevardul"])),
-        Rule::new("street_address_compound", Location, compound, Needs::DigitAnd(&["str", "gasse", "weg", "allee", "platz", "damm", "ufer", "steig", "vej", "veien", "vegen", "v\u{e4}gen", "gat", "gade", "str\u{e6}de", "laan", "gracht", "plein", "kade", "katu", "utca", "\u{fa}t"])),
-        Rule::new("street_corner", Location, corner, Needs::Literals(&["corner"])).group(1),
-        Rule::new("address_unit", Location, unit, Needs::DigitAnd(&["apt", "apartment", "suite", "ste.", "appt", "wohnung"])),
-        Rule::new("po_box", Location, r"(?i-u:\b(?:P\.?[ ]?O\.?[ ]*Box|Post[ ]+Office[ ]+Box|Postfach|Apartado(?:[ ]+de[ ]+correos)?|Case[ ]+postale)[ ]*#?[ ]*[0-9]{1,7}\b)", Needs::DigitAnd(&["box", "postfach", "apartado", "postale"])),
+        Rule::new(RULES[0], Location, english, Needs::DigitAnd(&["st", "ave", "road", "rd", "dr", "blvd", "lane", "ln", "way", "court", "ct", "place", "pl", "terrace", "parkway", "pkwy", "highway", "hwy", "cir", "square", "sq", "crescent", "close", "grove", "mews", "trail", "alley", "plaza", "esplanade"])),
+        Rule::new(RULES[1], Location, numbered, Needs::DigitAnd(BEFORE_LITERALS)),
+        Rule::new(RULES[2], Location, named, Needs::DigitAnd(BEFORE_LITERALS)),
+        Rule::new(RULES[3], Location, compound, Needs::DigitAnd(&["str", "gasse", "weg", "allee", "platz", "damm", "ufer", "steig", "vej", "veien", "vegen", "v\u{e4}gen", "gat", "gade", "str\u{e6}de", "laan", "gracht", "plein", "kade", "katu", "utca", "\u{fa}t"])),
+        Rule::new(RULES[4], Location, corner, Needs::Literals(&["corner"])).group(1),
+        Rule::new(RULES[5], Location, unit, Needs::DigitAnd(&["apt", "apartment", "suite", "ste.", "appt", "wohnung"])),
+        Rule::new(RULES[6], Location, r"(?i-u:\b(?:P\.?[ ]?O\.?[ ]*Box|Post[ ]+Office[ ]+Box|Postfach|Apartado(?:[ ]+de[ ]+correos)?|Case[ ]+postale)[ ]*#?[ ]*[0-9]{1,7}\b)", Needs::DigitAnd(&["box", "postfach", "apartado", "postale"])),
         // US military mail: the unit and box, the post office and its region, the ZIP.
         Rule::new(
-            "military_address",
+            RULES[7],
             Location,
             r"(?i)(?-u:\b)(?:(?:PSC|CMR|Unit)[ ]+[0-9]{3,5}[ ]*,?\s*Box[ ]+[0-9]{1,5}|(?:USNS|USNV|USS|USCGC)[ ]+\p{L}[\p{L}'’.\-]*(?:[ ]+\p{L}[\p{L}'’.\-]*)?)[ ]*,?\s*(?:APO|FPO|DPO)[ ]+A[AEP][ ]+[0-9]{5}(?:-[0-9]{4})?(?-u:\b)",
             Needs::DigitAnd(&["apo", "fpo", "dpo"]),

@@ -139,10 +139,9 @@ impl Default for RuleConfig {
 
 /// Rules that find what the NER model finds too (organisation names, address parts, and the
 /// address blocks they anchor): switched off where the model alone is measured.
-pub const MODEL_LIKE_RULES: &[&str] = &[
-    "street_address", "street_address_numbered", "street_address_named", "street_address_compound", "street_corner", "address_unit",
-    "po_box", "military_address", "org_legal_form", "org_head_noun",
-];
+pub fn model_like_rules() -> impl Iterator<Item = &'static str> {
+    address::RULES.into_iter().chain(orgs::RULES)
+}
 
 /// Every built-in regex rule, in catalogue order.
 pub fn catalogue(cfg: &RuleConfig) -> Vec<Rule> {

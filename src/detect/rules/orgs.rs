@@ -58,6 +58,9 @@ const GENERIC: &[&str] = &[
     "industrial", "manufacturing", "transport", "transportation", "shipping", "delivery", "freight", "supply", "chain", "resources", "relations", "affairs", "experience", "success", "sign", "log", "in", "out", "to", "on", "by", "with",
 ];
 
+/// The rules' names.
+pub const RULES: [&str; 2] = ["org_legal_form", "org_head_noun"];
+
 pub fn rules() -> Vec<Rule> {
     // A capitalised name word; `and`/`&`/`of` may join two of them.
     let cap = r"\p{Lu}[\p{L}0-9'’\-]*";
@@ -66,22 +69,15 @@ pub fn rules() -> Vec<Rule> {
     let legal = format!(r"(?:{cap}{join}){{0,3}}{cap},?[ ]+(?:{})", forms.join("|"));
     let heads = format!(r"(?:{cap}{join}){{0,3}}{cap}[ ]+(?:{})(?-u:\b)", HEADS.join("|"));
     vec![
-        Rule::new("org_legal_form", Entity::Organization, legal, Needs::Literals(LEGAL_LITERALS)).check(Some(name_check(true))).score(0.7),
-        Rule::new("org_head_noun", Entity::Organization, heads, Needs::Literals(HEAD_LITERALS)).check(Some(name_check(false))).score(0.6),
+        Rule::new(RULES[0], Entity::Organization, legal, Needs::Literals(LEGAL_LITERALS)).check(Some(name_check(true))).score(0.7),
+        Rule::new(RULES[1], Entity::Organization, heads, Needs::Literals(HEADS)).check(Some(name_check(false))).score(0.6),
     ]
 }
 
-/// The prefilter literals of [`LEGAL`] and [`HEADS`] (ASCII case-insensitive).
+/// The prefilter literals of [`LEGAL`] (ASCII case-insensitive; [`HEADS`] are their own).
 const LEGAL_LITERALS: &[&str] = &[
     "inc", "llc", "l.l.c.", "ltd", "limited", "corp", "co.", "gmbh", "ag", "kg", "plc", "llp", "s.a.", "sas", "sarl", "s.p.a.",
     "spa", "s.r.l.", "srl", "bv", "b.v.", "n.v.", "pty", "oy", "asa", "aps",
-];
-const HEAD_LITERALS: &[&str] = &[
-    "technologies", "solutions", "systems", "services", "consult", "partners", "associates", "analytics", "labs", "laboratories",
-    "insurance", "bank", "agency", "industries", "international", "enterprises", "ventures", "capital", "holdings", "group",
-    "networks", "software", "robotics", "bioscience", "pharmaceuticals", "logistics", "energy", "foundation", "institute",
-    "motors", "airlines", "studios", "realty", "brewing", "maintenance", "communications", "dynamics", "innovations",
-    "therapeutics", "semiconductor", "microsystems",
 ];
 
 /// Determiners in front of a name, not part of it (`The Fastcase office`).
