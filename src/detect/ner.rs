@@ -3,11 +3,11 @@
 //!
 //! Texts are tokenised with byte offsets (`tokenizers`), cut into windows of at most
 //! [`MAX_TOKENS`] tokens that overlap by [`OVERLAP`] (each token takes its probabilities from
-//! the window where it sits furthest from an edge), and run in batches of similar length.
+//! the window where it sits furthest from an edge); each window is one inference run.
 //! Token probabilities (softmax over `O`, `B-`/`I-` of each entity) are decoded into byte spans
 //! by [`decode`], the same rules as `train/ner/common.py`, whose figures are in MODELS.md.
 //!
-//! Sessions are loaded once and pooled (ORT's `run` needs exclusive access): batches go to a
+//! Sessions are loaded once and pooled (ORT's `run` needs exclusive access): windows go to a
 //! free session, so several threads infer at once.
 
 use std::path::Path;
@@ -27,8 +27,6 @@ pub const ENTITIES: [Entity; 3] = [Entity::Person, Entity::Location, Entity::Org
 pub const MAX_TOKENS: usize = 128;
 /// Tokens shared by neighbouring windows.
 pub const OVERLAP: usize = 24;
-/// Padded tokens per inference run.
-const BATCH_TOKENS: usize = 2048;
 const CLS: i64 = 101;
 const SEP: i64 = 102;
 
@@ -83,31 +81,20 @@ impl NerDetector {
         for (i, t) in tokens.iter().enumerate() {
             windows_of(i, &t.ids, &mut windows);
         }
-        // One text per run: the int8 model quantises activations per tensor, over the whole
-        // batch, so a text batched with others could be labelled differently than alone. Each
-        // run holds windows of one text only (split at BATCH_TOKENS, by the text alone), so a
-        // text's findings depend on that text and nothing else.
-        let mut batches: Vec<&[Window]> = Vec::new();
-        let mut rest = &windows[..];
-        while !rest.is_empty() {
-            let mut n = 1;
-            while n < rest.len() && rest[n].text == rest[0].text && (n + 1) * rest[n].ids.len() <= BATCH_TOKENS {
-                n += 1;
-            }
-            let (b, r) = rest.split_at(n);
-            batches.push(b);
-            rest = r;
-        }
-        let run = |b: &&[Window]| self.run(b);
+        // One window per run: the int8 model quantises activations per tensor, over the whole
+        // run (padding included), so a window run beside others could be labelled differently
+        // than alone. Alone, a window's probabilities depend on its own tokens and nothing else.
+        // Small runs are also cheapest this way: the pool's sessions are single-threaded on
+        // small machines, and windows spread over them (see `Engine::new`).
+        let run = |w: &Window| self.run(std::slice::from_ref(w));
         let probs: Vec<Vec<Vec<[f32; 7]>>> =
-            if batches.len() > 1 { batches.par_iter().map(run).collect::<Result<_, _>>()? } else { batches.iter().map(run).collect::<Result<_, _>>()? };
+            if windows.len() > 1 { windows.par_iter().map(run).collect::<Result<_, _>>()? } else { windows.iter().map(run).collect::<Result<_, _>>()? };
         let mut per_text: Vec<Vec<[f32; 7]>> = tokens.iter().map(|t| vec![[0.0; 7]; t.ids.len()]).collect();
-        for (b, p) in batches.iter().zip(probs) {
-            for (w, wp) in b.iter().zip(p) {
-                for tok in w.keep.0..w.keep.1 {
-                    // +1: the window's [CLS]
-                    per_text[w.text][tok] = wp[tok - w.first + 1];
-                }
+        for (w, p) in windows.iter().zip(probs) {
+            let wp = &p[0];
+            for tok in w.keep.0..w.keep.1 {
+                // +1: the window's [CLS]
+                per_text[w.text][tok] = wp[tok - w.first + 1];
             }
         }
         Ok(texts
