@@ -15,7 +15,7 @@ fn root() -> PathBuf {
 }
 
 fn faces() -> FaceDetector {
-    FaceDetector::load(&root().join("models/centerface.onnx"), 2, 640, 0.5).expect("run `make runtime` first")
+    FaceDetector::load(&root().join("models/centerface.onnx"), 1, 2, 640, 0.5).expect("run `make runtime` first")
 }
 
 #[test]
@@ -49,7 +49,7 @@ fn small_avatar_found_through_its_node() {
 fn blank_frames_have_no_faces_or_text() {
     let blank = image::RgbaImage::from_pixel(1280, 720, image::Rgba([255, 255, 255, 255]));
     assert!(faces().detect(&blank).unwrap().is_empty());
-    let td = TextRegionDetector::load(&root().join("models/text_det.onnx"), 2, 1280).unwrap();
+    let td = TextRegionDetector::load(&root().join("models/text_det.onnx"), 1, 2, 1280).unwrap();
     assert!(td.detect(&blank).unwrap().is_empty());
 }
 
@@ -58,7 +58,7 @@ fn text_lines_by_size() {
     // The rendered full-HD sample frame: ten lines of 11-16 px text that no UI node covers.
     let spec: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root().join("testdata/text_sizes.json")).unwrap()).unwrap();
     let img = image::open(root().join("testdata/sample").join(spec["image"].as_str().unwrap())).unwrap().into_rgba8();
-    let td = TextRegionDetector::load(&root().join("models/text_det.onnx"), 2, 1280).unwrap();
+    let td = TextRegionDetector::load(&root().join("models/text_det.onnx"), 1, 2, 1280).unwrap();
     let regions = td.detect(&img).unwrap();
     for line in spec["lines"].as_array().unwrap() {
         let b: Vec<i64> = line["box"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();

@@ -4,7 +4,6 @@
 //! also widens the box of a face turned aside to its back of the head), then NMS.
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use image::RgbaImage;
 
@@ -24,15 +23,15 @@ const TURNED: f32 = 0.05;
 const BACK: f32 = 1.5;
 
 pub struct FaceDetector {
-    session: Mutex<ort::session::Session>,
+    sessions: runtime::Pool,
     /// Long side of the network input: smaller is faster, larger finds smaller faces.
     pub max_side: u32,
     pub threshold: f32,
 }
 
 impl FaceDetector {
-    pub fn load(path: &Path, threads: usize, max_side: u32, threshold: f32) -> Result<Self, ModelError> {
-        let d = FaceDetector { session: Mutex::new(runtime::session(path, threads)?), max_side, threshold };
+    pub fn load(path: &Path, pool: usize, threads: usize, max_side: u32, threshold: f32) -> Result<Self, ModelError> {
+        let d = FaceDetector { sessions: runtime::Pool::load(path, pool, threads)?, max_side, threshold };
         // The first run allocates and plans: pay it at load, not on the first frame.
         d.run(&RgbaImage::new(64, 64), 64, d.threshold)?;
         Ok(d)
@@ -57,18 +56,21 @@ impl FaceDetector {
             return Ok(Vec::new());
         }
         let crop = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
-        let long = (x1 - x0).max(y1 - y0);
-        let k = target as f32 / long as f32;
-        let up = image::imageops::resize(&crop, ((x1 - x0) as f32 * k) as u32, ((y1 - y0) as f32 * k) as u32, image::imageops::FilterType::Triangle);
+        let (cw, ch) = (x1 - x0, y1 - y0);
+        let k = target as f32 / cw.max(ch) as f32;
+        // One resample, straight to the model's input size (sides in multiples of 32).
+        let (w, h) = input_size((cw as f32 * k).round() as u32, (ch as f32 * k).round() as u32, u32::MAX);
+        let up = image::imageops::resize(&crop, w, h, image::imageops::FilterType::Triangle);
+        let (kx, ky) = (w as f32 / cw as f32, h as f32 / ch as f32);
         Ok(self
-            .run(&up, target, self.threshold * NEAR)?
+            .run(&up, w.max(h), self.threshold * NEAR)?
             .into_iter()
             .map(|r| {
                 let rect = Rect([
-                    x0 as i64 + (r.rect.x() as f32 / k) as i64,
-                    y0 as i64 + (r.rect.y() as f32 / k) as i64,
-                    (r.rect.w() as f32 / k).ceil() as i64,
-                    (r.rect.h() as f32 / k).ceil() as i64,
+                    x0 as i64 + (r.rect.x() as f32 / kx) as i64,
+                    y0 as i64 + (r.rect.y() as f32 / ky) as i64,
+                    (r.rect.w() as f32 / kx).ceil() as i64,
+                    (r.rect.h() as f32 / ky).ceil() as i64,
                 ]);
                 Region { rect, core: rect, score: r.score }
             })
@@ -90,7 +92,7 @@ impl FaceDetector {
         let (w, h) = input_size(img.width(), img.height(), max_side);
         let input = bgr_tensor(img, w, h, |_, v| v as f32);
         let tensor = ort::value::Tensor::from_array(input).map_err(|e| ModelError::Run(e.to_string()))?;
-        let mut session = self.session.lock().map_err(|_| ModelError::Run("face session poisoned".into()))?;
+        let mut session = self.sessions.get()?;
         let out = session.run(ort::inputs![tensor]).map_err(|e| ModelError::Run(e.to_string()))?;
         let get = |i: usize| out[i].try_extract_tensor::<f32>().map(|(s, d)| (s.to_vec(), d)).map_err(|e| ModelError::Run(e.to_string()));
         let (hs, heat) = get(0)?;

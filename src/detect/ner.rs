@@ -11,7 +11,6 @@
 //! free session, so several threads infer at once.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
 
 use rayon::prelude::*;
 use tokenizers::Tokenizer;
@@ -33,7 +32,7 @@ const SEP: i64 = 102;
 /// The NER model: tokenizer, pooled sessions, per-entity thresholds.
 pub struct NerDetector {
     tokenizer: Tokenizer,
-    sessions: Vec<Mutex<ort::session::Session>>,
+    sessions: runtime::Pool,
     /// Minimum B+I probability for a token to belong to each entity of [`ENTITIES`].
     pub thresholds: [f32; 3],
 }
@@ -59,15 +58,14 @@ impl NerDetector {
         let mut tok = Tokenizer::from_file(tokenizer).map_err(|e| ModelError::Load { path: tokenizer.to_owned(), reason: e.to_string() })?;
         tok.with_truncation(None).map_err(|e| ModelError::Load { path: tokenizer.to_owned(), reason: e.to_string() })?;
         tok.with_padding(None);
-        let mut sessions = Vec::new();
-        for _ in 0..pool.max(1) {
-            let s = runtime::session(model, threads)?;
+        let sessions = runtime::Pool::load(model, pool, threads)?;
+        sessions.each(|s| {
             let labels = s.metadata().ok().and_then(|m| m.custom("labels"));
             if labels.as_deref() != Some(LABELS.join(",").as_str()) {
                 return Err(ModelError::Load { path: model.to_owned(), reason: format!("its labels are {labels:?}, the engine expects {}; rebuild it with `make ner-model`", LABELS.join(",")) });
             }
-            sessions.push(Mutex::new(s));
-        }
+            Ok(())
+        })?;
         let d = NerDetector { tokenizer: tok, sessions, thresholds };
         // The first run allocates and plans: pay it at load, not on the first text.
         d.detect_batch(&["warm up"])?;
@@ -130,7 +128,7 @@ impl NerDetector {
         let shape = [batch.len(), len];
         let ids = ort::value::Tensor::from_array((shape, ids)).map_err(err)?;
         let mask = ort::value::Tensor::from_array((shape, mask)).map_err(err)?;
-        let mut session = self.session()?;
+        let mut session = self.sessions.get()?;
         let out = session.run(ort::inputs!["input_ids" => ids, "attention_mask" => mask]).map_err(err)?;
         let (_, data) = out["probs"].try_extract_tensor::<f32>().map_err(err)?;
         if data.len() != batch.len() * len * LABELS.len() {
@@ -148,17 +146,6 @@ impl NerDetector {
                     .collect()
             })
             .collect())
-    }
-
-    /// A free session, or (all busy) the one this thread maps to.
-    fn session(&self) -> Result<MutexGuard<'_, ort::session::Session>, ModelError> {
-        for s in &self.sessions {
-            if let Ok(g) = s.try_lock() {
-                return Ok(g);
-            }
-        }
-        let i = rayon::current_thread_index().unwrap_or(0) % self.sessions.len();
-        self.sessions[i].lock().map_err(|_| ModelError::Run("NER session poisoned".into()))
     }
 }
 

@@ -6,7 +6,6 @@
 //! (area x 1.6 / perimeter). Screen text is horizontal, so boxes need no rotation.
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use image::{GrayImage, Luma, RgbaImage};
 use imageproc::region_labelling::{connected_components, Connectivity};
@@ -16,7 +15,7 @@ use crate::capture::Rect;
 use crate::runtime::{self, ModelError};
 
 pub struct TextRegionDetector {
-    session: Mutex<ort::session::Session>,
+    sessions: runtime::Pool,
     pub max_side: u32,
     pub db: DbParams,
 }
@@ -36,8 +35,8 @@ impl Default for DbParams {
 }
 
 impl TextRegionDetector {
-    pub fn load(path: &Path, threads: usize, max_side: u32) -> Result<Self, ModelError> {
-        let d = TextRegionDetector { session: Mutex::new(runtime::session(path, threads)?), max_side, db: DbParams::default() };
+    pub fn load(path: &Path, pool: usize, threads: usize, max_side: u32) -> Result<Self, ModelError> {
+        let d = TextRegionDetector { sessions: runtime::Pool::load(path, pool, threads)?, max_side, db: DbParams::default() };
         // The first run allocates and plans: pay it at load, not on the first frame.
         d.run(&RgbaImage::new(64, 64), 64)?;
         Ok(d)
@@ -71,7 +70,7 @@ impl TextRegionDetector {
         let input = bgr_tensor(img, w, h, |_, v| (v as f32 / 255.0 - 0.5) / 0.5);
         let tensor = ort::value::Tensor::from_array(input).map_err(|e| ModelError::Run(e.to_string()))?;
         let prob: Vec<f32> = {
-            let mut session = self.session.lock().map_err(|_| ModelError::Run("text session poisoned".into()))?;
+            let mut session = self.sessions.get()?;
             let out = session.run(ort::inputs![tensor]).map_err(|e| ModelError::Run(e.to_string()))?;
             let (_, d) = out[0].try_extract_tensor::<f32>().map_err(|e| ModelError::Run(e.to_string()))?;
             d.to_vec()

@@ -137,17 +137,12 @@ impl Engine {
         let m = &policy.file.models;
         let dir = if m.dir.is_empty() { runtime::default_models_dir() } else { std::path::PathBuf::from(&m.dir) };
         let threads = if m.threads == 0 { std::thread::available_parallelism().map_or(2, |n| n.get()) } else { m.threads };
-        let faces = if m.faces { Some(FaceDetector::load(&dir.join("centerface.onnx"), threads, m.face_max_side, m.face_threshold)?) } else { None };
-        let text_regions = if m.text_regions { Some(TextRegionDetector::load(&dir.join("text_det.onnx"), threads, m.text_max_side)?) } else { None };
-        // Single-threaded NER sessions, one per core up to four (past that, each takes its share
-        // of threads; each session holds its own weights and buffers). Measured on 2 cores
-        // (AVX512-VNNI), one thread runs a window of up to ~100 tokens faster than two (an
-        // 8-word text 0.53 vs 0.76 ms: the threads' hand-over per operator costs more than it
-        // saves at these sizes), and two sessions side by side run two windows at once: 1,000
-        // distinct text events 0.52 -> 0.27 ms each, a 1080p frame's 61 node texts 28 -> 15 ms,
-        // a 512-token text (6 windows) 22 -> 21 ms; +29 MiB peak RSS.
-        let pool = threads.min(4);
-        let ner = if m.ner { Some(NerDetector::load(&dir.join("ner.onnx"), &dir.join("ner_tokenizer.json"), pool, (threads / pool).max(1), m.ner_thresholds())?) } else { None };
+        // Each model: single-threaded sessions side by side on small machines (see
+        // `runtime::pool_shape`): the scan of a frame runs its model calls in parallel.
+        let (pool, per) = runtime::pool_shape(threads);
+        let faces = if m.faces { Some(FaceDetector::load(&dir.join("centerface.onnx"), pool, per, m.face_max_side, m.face_threshold)?) } else { None };
+        let text_regions = if m.text_regions { Some(TextRegionDetector::load(&dir.join("text_det.onnx"), pool, per, m.text_max_side)?) } else { None };
+        let ner = if m.ner { Some(NerDetector::load(&dir.join("ner.onnx"), &dir.join("ner_tokenizer.json"), pool, per, m.ner_thresholds())?) } else { None };
         let ner_memo = NerMemo::new(m.ner_memo);
         static ENGINES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let id = ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -10,12 +10,13 @@
 use std::time::Instant;
 
 use image::RgbaImage;
+use rayon::prelude::*;
 
 use super::reuse::Plan;
 use super::{localize, pictures};
 use crate::capture::{Node, Rect, WindowRef};
 use crate::detect::faces::FaceDetector;
-use crate::detect::image::{intersection, ImageDetector, Region};
+use crate::detect::image::{input_size, intersection, ImageDetector, Region};
 use crate::pipeline::{ms, Engine};
 use crate::runtime::ModelError;
 
@@ -110,19 +111,22 @@ impl Engine {
             }
             prev.iter().find(|(r, _)| r == area).map(|(_, found)| found.clone())
         };
-        let mut out = Parts::default();
-        if let Some(fd) = &self.faces {
-            let t = Instant::now();
-            out.whole_faces = match reuse {
+        // Where each model looks; a previous result is taken where nothing it read changed,
+        // the rest are model calls, run side by side below.
+        let mut calls: Vec<Call> = Vec::new();
+        let mut whole_faces = None;
+        let mut face_areas: Vec<(Rect, Option<Vec<Region>>)> = Vec::new();
+        if self.faces.is_some() {
+            match reuse {
                 // Nothing changed: the whole-frame pass saw these very pixels.
-                Some((prev, dirty)) if dirty.is_clean() => prev.whole_faces.clone(),
+                Some((prev, dirty)) if dirty.is_clean() => whole_faces = Some(prev.whole_faces.clone()),
                 // Any change: the whole-frame pass runs again over the whole frame. Over the
                 // change alone (a crop and a margin) it is not what a full scan computes: a
                 // face bigger than the margin and uncovered in part (a tooltip closing over a
                 // photo) is seen cut or not at all, and a face near the change can score
                 // differently in a different crop. Fail closed: run the model.
-                _ => fd.detect(img)?,
-            };
+                _ => calls.push(Call::WholeFaces),
+            }
             // Small faces, searched up close: in the pictures the UI tree names (avatars,
             // photos), and in picture-like regions found without it (avatars drawn as
             // backgrounds, video tiles, photos on canvases and remote desktops).
@@ -133,22 +137,15 @@ impl Engine {
                 }
             }
             for a in areas {
-                let found = match reuse.and_then(|(prev, _)| kept(&prev.face_areas, &a, &FaceDetector::near_crop(img, a, 4))) {
-                    Some(found) => found,
-                    None => {
-                        let long = a.w().max(a.h()).max(1) as u32;
-                        // Small areas at 4x (within 128..=384 px); photos at 2x (at most 1024
-                        // px), where a 16 px face in a crowd becomes one the model sees.
-                        let target = if long <= 400 { (long * 4).clamp(128, 384) } else { (long * 2).min(1024) };
-                        fd.detect_near(img, a, target, 4)?
-                    }
-                };
-                out.face_areas.push((a, found));
+                let found = reuse.and_then(|(prev, _)| kept(&prev.face_areas, &a, &FaceDetector::near_crop(img, a, 4)));
+                if found.is_none() {
+                    calls.push(Call::FaceArea(face_areas.len(), a));
+                }
+                face_areas.push((a, found));
             }
-            out.faces_ms = ms(t);
         }
-        if let Some(td) = &self.text_regions {
-            let t = Instant::now();
+        let mut text_areas: Vec<(Rect, Option<Vec<Region>>)> = Vec::new();
+        if self.text_regions.is_some() {
             let whole = Rect([0, 0, img.width() as i64, img.height() as i64]);
             // With a UI tree, only where ink lies that no checked node vouches for; without,
             // the whole frame.
@@ -163,18 +160,96 @@ impl Engine {
                 areas
             };
             for a in areas {
-                let found = match reuse.and_then(|(prev, _)| kept(&prev.text_areas, &a, &a)) {
-                    Some(found) => found,
-                    None if l.vouchers.is_empty() => td.detect(img)?,
-                    None => td.detect_areas(img, &[a])?,
-                };
-                out.text_areas.push((a, found));
+                let found = reuse.and_then(|(prev, _)| kept(&prev.text_areas, &a, &a));
+                if found.is_none() {
+                    calls.push(if l.vouchers.is_empty() { Call::TextWhole(text_areas.len()) } else { Call::TextArea(text_areas.len(), a) });
+                }
+                text_areas.push((a, found));
             }
-            out.text_ms = ms(t);
         }
+        // The calls side by side, each on a session of its own (single-threaded sessions on
+        // small machines: see `runtime::pool_shape`), the longest first; results land in their
+        // own slots, so the outcome does not depend on the order they finish in.
+        calls.sort_by_key(|c| std::cmp::Reverse(self.weight(img, c)));
+        let results: Vec<(Vec<Region>, f64)> = calls.par_iter().map(|c| self.call(img, c)).collect::<Result<_, _>>()?;
+        let mut out = Parts::default();
+        for (c, (found, took)) in calls.iter().zip(results) {
+            match *c {
+                Call::WholeFaces => {
+                    whole_faces = Some(found);
+                    out.faces_ms += took;
+                }
+                Call::FaceArea(i, _) => {
+                    face_areas[i].1 = Some(found);
+                    out.faces_ms += took;
+                }
+                Call::TextWhole(i) | Call::TextArea(i, _) => {
+                    text_areas[i].1 = Some(found);
+                    out.text_ms += took;
+                }
+            }
+        }
+        out.whole_faces = whole_faces.unwrap_or_default();
+        // Every area either kept its previous result or was a call: none is left empty.
+        out.face_areas = face_areas.into_iter().map(|(a, f)| (a, f.unwrap_or_default())).collect();
+        out.text_areas = text_areas.into_iter().map(|(a, f)| (a, f.unwrap_or_default())).collect();
         Ok(out)
     }
 
+    /// Roughly how long a call runs: the pixels its model reads (after scaling).
+    fn weight(&self, img: &RgbaImage, c: &Call) -> u64 {
+        let pixels = |w: u32, h: u32, side: u32| {
+            let (w, h) = input_size(w, h, side);
+            w as u64 * h as u64
+        };
+        let (fw, tw) = (self.faces.as_ref().map_or(0, |f| f.max_side), self.text_regions.as_ref().map_or(0, |t| t.max_side));
+        match *c {
+            Call::WholeFaces => pixels(img.width(), img.height(), fw),
+            Call::TextWhole(_) => pixels(img.width(), img.height(), tw),
+            Call::FaceArea(_, a) => {
+                let long = a.w().max(a.h()).max(1) as u64;
+                let target = if long <= 400 { (long * 4).clamp(128, 384) } else { (long * 2).min(1024) };
+                target * target
+            }
+            Call::TextArea(_, a) => {
+                let k = (tw as f64 / img.width().max(img.height()) as f64).min(1.0);
+                (a.w().max(0) as f64 * k * a.h().max(0) as f64 * k) as u64
+            }
+        }
+    }
+
+    /// One model call of a scan, and the milliseconds it took.
+    fn call(&self, img: &RgbaImage, c: &Call) -> Result<(Vec<Region>, f64), ModelError> {
+        let t = Instant::now();
+        let found = match (*c, &self.faces, &self.text_regions) {
+            (Call::WholeFaces, Some(fd), _) => fd.detect(img)?,
+            (Call::FaceArea(_, a), Some(fd), _) => {
+                let long = a.w().max(a.h()).max(1) as u32;
+                // Small areas at 4x (within 128..=384 px); photos at 2x (at most 1024 px),
+                // where a 16 px face in a crowd becomes one the model sees.
+                let target = if long <= 400 { (long * 4).clamp(128, 384) } else { (long * 2).min(1024) };
+                fd.detect_near(img, a, target, 4)?
+            }
+            (Call::TextWhole(_), _, Some(td)) => td.detect(img)?,
+            (Call::TextArea(_, a), _, Some(td)) => td.detect_areas(img, &[a])?,
+            // A call is only made for a model the engine has.
+            _ => return Err(ModelError::Run("scan called a model the engine did not load".into())),
+        };
+        Ok((found, ms(t)))
+    }
+}
+
+/// A model call of a scan: the whole-frame face pass, faces up close in an area (with its
+/// index among the face areas), or text regions in the whole frame or in an area.
+#[derive(Debug, Clone, Copy)]
+enum Call {
+    WholeFaces,
+    FaceArea(usize, Rect),
+    TextWhole(usize),
+    TextArea(usize, Rect),
+}
+
+impl Engine {
     /// What must be painted of the models' results: faces (overlaps suppressed), and the text
     /// regions no checked node vouches for (or in a window whose app masks all text), outside
     /// out-of-scope windows.
