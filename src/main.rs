@@ -13,6 +13,7 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use rayon::prelude::*;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use veil::{Engine, Error, Policy, RunOptions};
@@ -291,26 +292,31 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Cmd::Detect { policy } => {
             let engine = engine(policy.as_ref())?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            for line in std::io::stdin().lock().split(b'\n') {
-                let Ok(line) = line else { break };
-                let text = serde_json::from_slice::<serde_json::Value>(&line).ok().and_then(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_owned));
-                let reply = match text {
-                    Some(t) => match engine.detect(&t) {
-                        Ok(found) => {
-                            let findings: Vec<serde_json::Value> = found
-                                .iter()
-                                .map(|f| {
-                                    serde_json::json!({"entity": f.entity, "detector": f.detector,
-                                        "start": t[..f.start].chars().count(), "end": t[..f.end].chars().count()})
-                                })
-                                .collect();
-                            serde_json::json!({ "findings": findings })
-                        }
-                        Err(e) => serde_json::json!({"error": e.to_string()}),
-                    },
-                    None => serde_json::json!({"error": "expected a JSON object with a \"text\" string"}),
-                };
-                let _ = writeln!(out, "{reply}");
+            // Lines are read on their own thread; whatever has arrived (up to DETECT_CHUNK
+            // lines) is detected side by side and answered in input order, then flushed: a
+            // pipe of many lines uses every core, a line typed alone is answered at once.
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2 * DETECT_CHUNK);
+            std::thread::spawn(move || {
+                for line in std::io::stdin().lock().split(b'\n') {
+                    let Ok(line) = line else { break };
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            while let Ok(first) = rx.recv() {
+                let mut chunk = vec![first];
+                while chunk.len() < DETECT_CHUNK {
+                    match rx.try_recv() {
+                        Ok(line) => chunk.push(line),
+                        Err(_) => break,
+                    }
+                }
+                let replies: Vec<serde_json::Value> = chunk.par_iter().map(|line| detect_reply(&engine, line)).collect();
+                for reply in replies {
+                    let _ = writeln!(out, "{reply}");
+                }
+                let _ = out.flush();
             }
             Ok(0)
         }
@@ -327,5 +333,27 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
             Ok(0)
         }
+    }
+}
+
+/// Lines `veil detect` takes at most in one go.
+const DETECT_CHUNK: usize = 256;
+
+/// `veil detect`'s answer to one input line: findings (character offsets, no values), or why
+/// there are none.
+fn detect_reply(engine: &Engine, line: &[u8]) -> serde_json::Value {
+    let text = serde_json::from_slice::<serde_json::Value>(line).ok().and_then(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_owned));
+    match text {
+        Some(t) => match engine.detect(&t) {
+            Ok(found) => {
+                let findings: Vec<serde_json::Value> = found
+                    .iter()
+                    .map(|f| serde_json::json!({"entity": f.entity, "detector": f.detector, "start": t[..f.start].chars().count(), "end": t[..f.end].chars().count()}))
+                    .collect();
+                serde_json::json!({ "findings": findings })
+            }
+            Err(e) => serde_json::json!({"error": e.to_string()}),
+        },
+        None => serde_json::json!({"error": "expected a JSON object with a \"text\" string"}),
     }
 }
