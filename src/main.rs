@@ -131,6 +131,18 @@ fn engine(policy: Option<&PathBuf>) -> Result<Engine, Error> {
     Engine::new(p)
 }
 
+/// An engine for the text-only commands (`veil text`, `veil detect`): the policy's image
+/// models are not loaded (no frame goes through them; loading them is a third of the start-up).
+fn text_engine(policy: Option<&PathBuf>) -> Result<Engine, Error> {
+    let mut p = match policy {
+        Some(path) => Policy::from_path(path)?,
+        None => Policy::default(),
+    };
+    p.file.models.faces = false;
+    p.file.models.text_regions = false;
+    Engine::new(p)
+}
+
 /// Exit code of `veil verify` when it finds a problem.
 const PROBLEMS: u8 = 8;
 
@@ -261,7 +273,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(if strict && r.totals.dropped > 0 { 6 } else { 0 })
         }
         Cmd::Text { policy, text } => {
-            let engine = engine(policy.as_ref())?;
+            let engine = text_engine(policy.as_ref())?;
             let mut out = std::io::stdout().lock();
             let mut failed = 0usize;
             let mut emit = |line: &str| match engine.redact_text(line) {
@@ -290,7 +302,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(if failed > 0 { 7 } else { 0 })
         }
         Cmd::Detect { policy } => {
-            let engine = engine(policy.as_ref())?;
+            let engine = text_engine(policy.as_ref())?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             // Lines are read on their own thread; whatever has arrived (up to DETECT_CHUNK
             // lines) is detected side by side and answered in input order, then flushed: a
