@@ -14,8 +14,18 @@ use super::image::{bgr_tensor, input_size, ImageDetector, Region};
 use crate::capture::Rect;
 use crate::runtime::{self, ModelError};
 
+/// Model input pixels past which an area runs on the whole-frame session (a 640x400 input:
+/// ~1/4 of the whole pass's memory).
+const NEAR_MAX_PIXELS: u32 = 640 * 400;
+
 pub struct TextRegionDetector {
-    sessions: runtime::Pool,
+    /// The whole-frame pass (frames with no UI tree): one session with every thread, the only
+    /// one that holds that pass's memory (~190 MiB of ONNX Runtime arena at 1280 px: a pool
+    /// of sessions taking turns at it would each keep as much).
+    whole: runtime::Pool,
+    /// Areas (unvouched ink, masked windows) up to [`NEAR_MAX_PIXELS`]: single-threaded
+    /// sessions side by side (see `runtime::pool_shape`).
+    near: runtime::Pool,
     pub max_side: u32,
     pub db: DbParams,
 }
@@ -36,9 +46,12 @@ impl Default for DbParams {
 
 impl TextRegionDetector {
     pub fn load(path: &Path, pool: usize, threads: usize, max_side: u32) -> Result<Self, ModelError> {
-        let d = TextRegionDetector { sessions: runtime::Pool::load(path, pool, threads)?, max_side, db: DbParams::default() };
+        let whole = runtime::Pool::load(path, 1, pool * threads)?;
+        let near = runtime::Pool::load(path, pool.saturating_sub(1).max(1), threads)?;
+        let d = TextRegionDetector { whole, near, max_side, db: DbParams::default() };
         // The first run allocates and plans: pay it at load, not on the first frame.
-        d.run(&RgbaImage::new(64, 64), 64)?;
+        d.run(&d.whole, &RgbaImage::new(64, 64), 64)?;
+        d.run(&d.near, &RgbaImage::new(64, 64), 64)?;
         Ok(d)
     }
 }
@@ -57,7 +70,11 @@ impl TextRegionDetector {
             }
             let crop = image::imageops::crop_imm(img, x0, y0, x1 - x0, y1 - y0).to_image();
             let side = (((x1 - x0).max(y1 - y0)) as f32 * scale).ceil() as u32;
-            for r in self.run(&crop, side.max(32))? {
+            // A large area (a remote-desktop pane, a masked window) runs where the whole-frame
+            // pass does, so that one session alone keeps a large run's memory.
+            let (w, h) = input_size(crop.width(), crop.height(), side.max(32));
+            let sessions = if w * h > NEAR_MAX_PIXELS { &self.whole } else { &self.near };
+            for r in self.run(sessions, &crop, side.max(32))? {
                 let shift = |r: Rect| Rect([r.x() + x0 as i64, r.y() + y0 as i64, r.w(), r.h()]);
                 out.push(Region { rect: shift(r.rect), core: shift(r.core), score: r.score });
             }
@@ -65,12 +82,12 @@ impl TextRegionDetector {
         Ok(out)
     }
 
-    fn run(&self, img: &RgbaImage, max_side: u32) -> Result<Vec<Region>, ModelError> {
+    fn run(&self, sessions: &runtime::Pool, img: &RgbaImage, max_side: u32) -> Result<Vec<Region>, ModelError> {
         let (w, h) = input_size(img.width(), img.height(), max_side);
         let input = bgr_tensor(img, w, h, |_, v| (v as f32 / 255.0 - 0.5) / 0.5);
         let tensor = ort::value::Tensor::from_array(input).map_err(|e| ModelError::Run(e.to_string()))?;
         let prob: Vec<f32> = {
-            let mut session = self.sessions.get()?;
+            let mut session = sessions.get()?;
             let out = session.run(ort::inputs![tensor]).map_err(|e| ModelError::Run(e.to_string()))?;
             let (_, d) = out[0].try_extract_tensor::<f32>().map_err(|e| ModelError::Run(e.to_string()))?;
             d.to_vec()
@@ -82,7 +99,7 @@ impl TextRegionDetector {
 impl ImageDetector for TextRegionDetector {
     /// Text regions in the whole frame, at `max_side`.
     fn detect(&self, img: &RgbaImage) -> Result<Vec<Region>, ModelError> {
-        self.run(img, self.max_side)
+        self.run(&self.whole, img, self.max_side)
     }
 }
 
