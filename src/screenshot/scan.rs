@@ -302,4 +302,33 @@ mod tests {
         let lines = vec![("first", Rect([0, 0, 100, 20])), ("", Rect([0, 20, 100, 20]))];
         assert_eq!(vouchers_of(&node("text", "first\n", Some(lines))), vec![Rect([0, 0, 100, 20])], "only lines with text");
     }
+
+    /// A scan's model calls run sorted by weight, not in the order of their areas: each
+    /// result must still land in its own area's slot, as temporal reuse keeps a slot by its
+    /// area (a face filed under another area is dropped when that area is re-run while its
+    /// own is kept). Two picture nodes, the small one (listed first, run last) holding a
+    /// face, the large one (run first) blank: each area's faces lie in the pixels it reads.
+    #[test]
+    fn each_model_result_lands_in_its_own_area() {
+        let engine = Engine::new(crate::Policy::from_toml("[models]\ntext_regions = false\nner = false\n").unwrap()).unwrap();
+        let photo = image::open(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/faces/astronaut.png")).unwrap().into_rgba8();
+        let head = image::imageops::crop_imm(&photo, 110, 0, 240, 240).to_image();
+        let avatar = image::imageops::resize(&head, 56, 56, image::imageops::FilterType::Triangle);
+        let mut img = RgbaImage::from_pixel(1280, 720, image::Rgba([250, 250, 250, 255]));
+        image::imageops::replace(&mut img, &avatar, 300, 300);
+        let pic = |b: Rect| Node { bounds: b, ..node("img", "", None) };
+        let (small, large) = (Rect([300, 300, 56, 56]), Rect([700, 200, 300, 300]));
+        let nodes = [pic(small), pic(large)];
+        let l = Layout { windows: &[], in_scope: &[], nodes: &nodes, vouchers: &[] };
+        let parts = engine.scan_parts(&img, &l, &Plan::Full).unwrap();
+        let inside = |r: &Rect, c: &Rect| r.x() >= c.x() - 2 && r.y() >= c.y() - 2 && r.x() + r.w() <= c.x() + c.w() + 2 && r.y() + r.h() <= c.y() + c.h() + 2;
+        for (a, found) in &parts.face_areas {
+            let reads = FaceDetector::near_crop(&img, *a, 4);
+            for f in found {
+                assert!(inside(&f.rect, &reads), "a face at {:?} filed under area {a:?}, which reads {reads:?}", f.rect);
+            }
+        }
+        let own = parts.face_areas.iter().find(|(a, _)| *a == small).map(|(_, f)| f.len());
+        assert_eq!(own, Some(1), "the avatar's face is found in its own area (else this test proves nothing): {:?}", parts.face_areas);
+    }
 }
