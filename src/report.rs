@@ -98,7 +98,9 @@ pub struct Timings {
     pub ner_ms: f64,
     pub text_ms: f64,
     pub frames_ms: f64,
-    /// Of frames_ms: face detection and text-region detection (summed over threads).
+    /// Of frames_ms: the face and text-region model calls' own time, summed over the calls
+    /// (they run side by side, so the sum can exceed the frame's wall time); the search for
+    /// where to call them (picture-like regions, unvouched ink) is not in it.
     pub faces_ms: f64,
     pub text_regions_ms: f64,
     pub write_ms: f64,

@@ -93,11 +93,13 @@ pub fn session(path: &Path, threads: usize) -> Result<ort::session::Session, Mod
 /// How many sessions of a model to load for `threads` cores, and the intra-op threads of each:
 /// single-threaded sessions, one per core up to four (past that, each takes its share of
 /// threads; every session holds its own weights and buffers). Measured on 2 cores
-/// (AVX512-VNNI): one thread runs the runs these models see (a NER window of up to ~100
-/// tokens, a face crop up to 384 px, a text crop) as fast as two or faster, as the threads'
-/// hand-over per operator costs what it saves at these sizes (an 8-word text 0.53 vs 0.76 ms;
-/// text regions at 1280 px 147 vs 134 ms, at 256 px 4.7 vs 6.7 ms), and two sessions side by
-/// side run two at once.
+/// (AVX512-VNNI), the small runs these pools serve are as fast on one thread as on two, or
+/// faster, as the threads' hand-over per operator costs what it saves at these sizes: a NER
+/// window of up to ~100 tokens (an 8-word text 0.53 vs 0.76 ms), a face crop (256 px: 3.3 vs
+/// 4.2 ms), a text area (256 px: 4.7 vs 6.7 ms); and two sessions side by side run two at once.
+/// Large runs do gain from a second thread (faces at 640 px 11 vs 16 ms, text regions at
+/// 1280 px 134 vs 147 ms): the face and text models keep one session with all the threads
+/// for the whole-frame pass.
 pub fn pool_shape(threads: usize) -> (usize, usize) {
     let pool = threads.clamp(1, 4);
     (pool, (threads / pool).max(1))

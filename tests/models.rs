@@ -45,6 +45,28 @@ fn small_avatar_found_through_its_node() {
     assert!(r.x() >= 800 && r.y() >= 495 && r.x() + r.w() <= 860 && r.y() + r.h() <= 560, "{r:?}");
 }
 
+/// A crop that is not square, clipped at the frame's edge and rounded to the model's 32 px grid
+/// unevenly (here its height scales by 0.69, its width by 0.78): each axis must map back by its
+/// own scale. The same face searched through a square area (one scale) is the reference; a
+/// single scale for both axes would move the box's lower edge by ~10 px.
+#[test]
+fn up_close_boxes_map_back_per_axis() {
+    let photo = image::open(root().join("testdata/faces/astronaut.png")).unwrap().into_rgba8();
+    let head = image::imageops::crop_imm(&photo, 110, 0, 240, 240).to_image();
+    let head = image::imageops::resize(&head, 90, 90, image::imageops::FilterType::Triangle);
+    let mut frame = image::RgbaImage::from_pixel(1920, 1080, image::Rgba([250, 250, 250, 255]));
+    image::imageops::replace(&mut frame, &head, 420, 20);
+    let fd = faces();
+    let square = fd.detect_in(&frame, Rect([420, 20, 90, 90])).unwrap();
+    let wide = fd.detect_in(&frame, Rect([300, 0, 330, 103])).unwrap();
+    assert_eq!((square.len(), wide.len()), (1, 1), "square {square:?}, wide {wide:?}");
+    let (a, b) = (square[0].rect, wide[0].rect);
+    let edges = |r: Rect| [r.x(), r.y(), r.x() + r.w(), r.y() + r.h()];
+    for (e, f) in edges(a).into_iter().zip(edges(b)) {
+        assert!((e - f).abs() <= 5, "the same face through a square area {a:?} and a wide one {b:?}");
+    }
+}
+
 #[test]
 fn blank_frames_have_no_faces_or_text() {
     let blank = image::RgbaImage::from_pixel(1280, 720, image::Rgba([255, 255, 255, 255]));

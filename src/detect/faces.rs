@@ -23,8 +23,9 @@ const TURNED: f32 = 0.05;
 const BACK: f32 = 1.5;
 
 pub struct FaceDetector {
-    /// The whole-frame pass: one session with every thread (it scales: 640 px 11 vs 16 ms on
-    /// two threads vs one), as it alone is on a stream's critical path.
+    /// The whole-frame pass: one session with all the model's threads (every core, up to four
+    /// sessions' worth: `runtime::pool_shape`), as it scales (640 px: 11 vs 16 ms on two
+    /// threads vs one) and it alone is on a stream's critical path.
     whole: runtime::Pool,
     /// Up-close crops: single-threaded sessions side by side (see `runtime::pool_shape`).
     near: runtime::Pool,
@@ -46,16 +47,27 @@ impl FaceDetector {
 }
 
 impl FaceDetector {
-    /// Faces inside one small area (an avatar or picture node): the crop, with a margin, is
-    /// run upscaled (long side 4x, within 128..=384 px) so that faces of 15-40 px are found;
-    /// boxes come back in image pixels.
-    pub fn detect_in(&self, img: &RgbaImage, area: Rect) -> Result<Vec<Region>, ModelError> {
+    /// The long side an up-close search of `area` runs at: small areas at 4x (within
+    /// 128..=384 px, so faces of 15-40 px are found), photos at 2x (at most 1024 px, where a
+    /// 16 px face in a crowd becomes one the model sees).
+    pub fn near_target(area: Rect) -> u32 {
         let long = area.w().max(area.h()).max(1) as u32;
-        self.detect_near(img, area, (long * 4).clamp(128, 384), 4)
+        if long <= 400 {
+            (long * 4).clamp(128, 384)
+        } else {
+            (long * 2).min(1024)
+        }
+    }
+
+    /// Faces inside one area (an avatar or picture node), searched up close at
+    /// [`Self::near_target`]; boxes come back in image pixels.
+    pub fn detect_in(&self, img: &RgbaImage, area: Rect) -> Result<Vec<Region>, ModelError> {
+        self.detect_near(img, area, Self::near_target(area), 4)
     }
 
     /// Faces inside `area` (with a margin of a quarter of its long side, at least `min_margin`
-    /// px), the crop run with its long side at `target` px (up- or downscaled).
+    /// px), the crop resampled once so its long side is about `target` px (both sides rounded
+    /// to multiples of 32, each with its own scale).
     pub fn detect_near(&self, img: &RgbaImage, area: Rect, target: u32, min_margin: i64) -> Result<Vec<Region>, ModelError> {
         let read = Self::near_crop(img, area, min_margin);
         let (x0, y0, x1, y1) = (read.x() as u32, read.y() as u32, (read.x() + read.w()) as u32, (read.y() + read.h()) as u32);

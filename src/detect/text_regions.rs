@@ -19,7 +19,8 @@ use crate::runtime::{self, ModelError};
 const NEAR_MAX_PIXELS: u32 = 640 * 400;
 
 pub struct TextRegionDetector {
-    /// The whole-frame pass (frames with no UI tree): one session with every thread, the only
+    /// The whole-frame pass (frames with no UI tree): one session with all the model's threads
+    /// (every core, up to four sessions' worth: `runtime::pool_shape`), the only
     /// one that holds that pass's memory (~190 MiB of ONNX Runtime arena at 1280 px: a pool
     /// of sessions taking turns at it would each keep as much).
     whole: runtime::Pool,

@@ -83,6 +83,8 @@ pub(crate) struct Parts {
     /// Areas the text model ran over (unvouched ink, masked windows; or the whole frame with
     /// no UI tree), each with its regions before the vouching rule.
     pub text_areas: Vec<(Rect, Vec<Region>)>,
+    /// The face and text model calls' own milliseconds, summed over the calls (they run side
+    /// by side).
     pub faces_ms: f64,
     pub text_ms: f64,
 }
@@ -189,10 +191,17 @@ impl Engine {
                 }
             }
         }
-        out.whole_faces = whole_faces.unwrap_or_default();
-        // Every area either kept its previous result or was a call: none is left empty.
-        out.face_areas = face_areas.into_iter().map(|(a, f)| (a, f.unwrap_or_default())).collect();
-        out.text_areas = text_areas.into_iter().map(|(a, f)| (a, f.unwrap_or_default())).collect();
+        // Every area either kept its previous result or was a call. One left without either
+        // would be a bug here: the frame is dropped (a model failure), never left unsearched.
+        let missing = || ModelError::Run("a frame area was left without a model result".into());
+        out.whole_faces = match whole_faces {
+            Some(found) => found,
+            None if self.faces.is_none() => Vec::new(),
+            None => return Err(missing()),
+        };
+        let filled = |areas: Vec<(Rect, Option<Vec<Region>>)>| areas.into_iter().map(|(a, f)| f.map(|f| (a, f)).ok_or_else(missing)).collect::<Result<Vec<_>, _>>();
+        out.face_areas = filled(face_areas)?;
+        out.text_areas = filled(text_areas)?;
         Ok(out)
     }
 
@@ -206,11 +215,7 @@ impl Engine {
         match *c {
             Call::WholeFaces => pixels(img.width(), img.height(), fw),
             Call::TextWhole(_) => pixels(img.width(), img.height(), tw),
-            Call::FaceArea(_, a) => {
-                let long = a.w().max(a.h()).max(1) as u64;
-                let target = if long <= 400 { (long * 4).clamp(128, 384) } else { (long * 2).min(1024) };
-                target * target
-            }
+            Call::FaceArea(_, a) => (FaceDetector::near_target(a) as u64).pow(2),
             Call::TextArea(_, a) => {
                 let k = (tw as f64 / img.width().max(img.height()) as f64).min(1.0);
                 (a.w().max(0) as f64 * k * a.h().max(0) as f64 * k) as u64
@@ -223,13 +228,7 @@ impl Engine {
         let t = Instant::now();
         let found = match (*c, &self.faces, &self.text_regions) {
             (Call::WholeFaces, Some(fd), _) => fd.detect(img)?,
-            (Call::FaceArea(_, a), Some(fd), _) => {
-                let long = a.w().max(a.h()).max(1) as u32;
-                // Small areas at 4x (within 128..=384 px); photos at 2x (at most 1024 px),
-                // where a 16 px face in a crowd becomes one the model sees.
-                let target = if long <= 400 { (long * 4).clamp(128, 384) } else { (long * 2).min(1024) };
-                fd.detect_near(img, a, target, 4)?
-            }
+            (Call::FaceArea(_, a), Some(fd), _) => fd.detect_in(img, a)?,
             (Call::TextWhole(_), _, Some(td)) => td.detect(img)?,
             (Call::TextArea(_, a), _, Some(td)) => td.detect_areas(img, &[a])?,
             // A call is only made for a model the engine has.
