@@ -115,9 +115,8 @@ impl Engine {
         };
         // Where each model looks; a previous result is taken where nothing it read changed,
         // the rest are model calls, run side by side below.
-        let mut calls: Vec<Call> = Vec::new();
         let mut whole_faces = None;
-        let mut face_areas: Vec<(Rect, Option<Vec<Region>>)> = Vec::new();
+        let mut run_whole = false;
         if self.faces.is_some() {
             match reuse {
                 // Nothing changed: the whole-frame pass saw these very pixels.
@@ -127,54 +126,69 @@ impl Engine {
                 // face bigger than the margin and uncovered in part (a tooltip closing over a
                 // photo) is seen cut or not at all, and a face near the change can score
                 // differently in a different crop. Fail closed: run the model.
-                _ => calls.push(Call::WholeFaces),
-            }
-            // Small faces, searched up close: in the pictures the UI tree names (avatars,
-            // photos), and in picture-like regions found without it (avatars drawn as
-            // backgrounds, video tiles, photos on canvases and remote desktops).
-            let mut areas: Vec<Rect> = l.nodes.iter().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400).map(|n| n.bounds).collect();
-            for r in pictures::regions(img, 16, 24) {
-                if !areas.iter().any(|a| intersection(a, &r) * 10 >= r.w() * r.h() * 8) {
-                    areas.push(r);
-                }
-            }
-            for a in areas {
-                let found = reuse.and_then(|(prev, _)| kept(&prev.face_areas, &a, &FaceDetector::near_crop(img, a, 4)));
-                if found.is_none() {
-                    calls.push(Call::FaceArea(face_areas.len(), a));
-                }
-                face_areas.push((a, found));
+                _ => run_whole = true,
             }
         }
-        let mut text_areas: Vec<(Rect, Option<Vec<Region>>)> = Vec::new();
-        if self.text_regions.is_some() {
-            let whole = Rect([0, 0, img.width() as i64, img.height() as i64]);
-            // With a UI tree, only where ink lies that no checked node vouches for; without,
-            // the whole frame.
-            let areas = if l.vouchers.is_empty() {
-                vec![whole]
-            } else {
-                // Descenders and accents reach a little past a line's box.
-                let text_vouchers: Vec<_> = l.vouchers.iter().filter(|v| v.h() <= 120).map(localize::ink_reach).collect();
-                let mut areas = localize::unvouched_areas(img, &text_vouchers, 32, 6);
-                // Windows whose app masks all text are searched whole, vouched or not.
-                areas.extend(l.windows.iter().zip(l.in_scope).filter(|(w, ok)| **ok && self.policy.mask_all_text.matches(&w.app)).map(|(w, _)| w.bounds));
-                areas
-            };
-            for a in areas {
-                let found = reuse.and_then(|(prev, _)| kept(&prev.text_areas, &a, &a));
-                if found.is_none() {
-                    calls.push(if l.vouchers.is_empty() { Call::TextWhole(text_areas.len()) } else { Call::TextArea(text_areas.len(), a) });
+        // The areas and their calls: searched for (picture-like regions, unvouched ink) while
+        // the whole-frame face pass, which needs no search, runs beside.
+        let areas = || -> Result<_, ModelError> {
+            let mut calls: Vec<Call> = Vec::new();
+            let mut face_areas: Vec<(Rect, Option<Vec<Region>>)> = Vec::new();
+            if self.faces.is_some() {
+                // Small faces, searched up close: in the pictures the UI tree names (avatars,
+                // photos), and in picture-like regions found without it (avatars drawn as
+                // backgrounds, video tiles, photos on canvases and remote desktops).
+                let mut areas: Vec<Rect> = l.nodes.iter().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400).map(|n| n.bounds).collect();
+                for r in pictures::regions(img, 16, 24) {
+                    if !areas.iter().any(|a| intersection(a, &r) * 10 >= r.w() * r.h() * 8) {
+                        areas.push(r);
+                    }
                 }
-                text_areas.push((a, found));
+                for a in areas {
+                    let found = reuse.and_then(|(prev, _)| kept(&prev.face_areas, &a, &FaceDetector::near_crop(img, a, 4)));
+                    if found.is_none() {
+                        calls.push(Call::FaceArea(face_areas.len(), a));
+                    }
+                    face_areas.push((a, found));
+                }
             }
-        }
-        // The calls side by side, each on a session of its own (single-threaded sessions on
-        // small machines: see `runtime::pool_shape`), the longest first; results land in their
-        // own slots, so the outcome does not depend on the order they finish in.
-        calls.sort_by_key(|c| std::cmp::Reverse(self.weight(img, c)));
-        let results: Vec<(Vec<Region>, f64)> = calls.par_iter().map(|c| self.call(img, c)).collect::<Result<_, _>>()?;
+            let mut text_areas: Vec<(Rect, Option<Vec<Region>>)> = Vec::new();
+            if self.text_regions.is_some() {
+                let whole = Rect([0, 0, img.width() as i64, img.height() as i64]);
+                // With a UI tree, only where ink lies that no checked node vouches for; without,
+                // the whole frame.
+                let areas = if l.vouchers.is_empty() {
+                    vec![whole]
+                } else {
+                    // Descenders and accents reach a little past a line's box.
+                    let text_vouchers: Vec<_> = l.vouchers.iter().filter(|v| v.h() <= 120).map(localize::ink_reach).collect();
+                    let mut areas = localize::unvouched_areas(img, &text_vouchers, 32, 6);
+                    // Windows whose app masks all text are searched whole, vouched or not.
+                    areas.extend(l.windows.iter().zip(l.in_scope).filter(|(w, ok)| **ok && self.policy.mask_all_text.matches(&w.app)).map(|(w, _)| w.bounds));
+                    areas
+                };
+                for a in areas {
+                    let found = reuse.and_then(|(prev, _)| kept(&prev.text_areas, &a, &a));
+                    if found.is_none() {
+                        calls.push(if l.vouchers.is_empty() { Call::TextWhole(text_areas.len()) } else { Call::TextArea(text_areas.len(), a) });
+                    }
+                    text_areas.push((a, found));
+                }
+            }
+            // The calls side by side, each on a session of its own (single-threaded sessions on
+            // small machines: see `runtime::pool_shape`), the longest first; results land in their
+            // own slots, so the outcome does not depend on the order they finish in.
+            calls.sort_by_key(|c| std::cmp::Reverse(self.weight(img, c)));
+            let results: Vec<(Vec<Region>, f64)> = calls.par_iter().map(|c| self.call(img, c)).collect::<Result<_, _>>()?;
+            Ok((face_areas, text_areas, calls, results))
+        };
+        let (whole, searched) = rayon::join(|| run_whole.then(|| self.call(img, &Call::WholeFaces)).transpose(), areas);
+        let (mut face_areas, mut text_areas, calls, results) = searched?;
         let mut out = Parts::default();
+        if let Some((found, took)) = whole? {
+            whole_faces = Some(found);
+            out.faces_ms += took;
+        }
         for (c, (found, took)) in calls.iter().zip(results) {
             match *c {
                 Call::WholeFaces => {
