@@ -1,7 +1,8 @@
 //! What decides the models' session shapes (`runtime::pool_shape`): each model's run time on
 //! one intra-op thread vs two, by input size; the cold UI-tree and no-UI-tree frames' stage
-//! times from the batch report; resident memory over a few frames (the arenas).
-//! `cargo run --release --example session_shapes [ner|faces|text|stages|rss]` (all by default).
+//! times from the batch report; the frame's CPU searches for where to call the models;
+//! resident memory over a few frames (the arenas).
+//! `cargo run --release --example session_shapes [ner|faces|text|stages|cpu|rss]` (all by default).
 #[path = "../benches/common/mod.rs"]
 mod common;
 
@@ -74,6 +75,12 @@ fn stages() {
     }
 }
 
+fn cpu() {
+    let (img, _) = common::page();
+    println!("picture-like regions (whole 1080p frame): {:.2} ms", median_ms(15, || drop(veil::screenshot::pictures::regions(&img, 16, 24))));
+    println!("ink areas, no vouchers (whole 1080p frame): {:.2} ms", median_ms(15, || drop(veil::screenshot::localize::unvouched_areas(&img, &[], 32, 6))));
+}
+
 fn rss() {
     let field = |key: &str| {
         let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -102,6 +109,9 @@ fn main() {
     }
     if all || what == "stages" {
         stages();
+    }
+    if all || what == "cpu" {
+        cpu();
     }
     if all || what == "rss" {
         rss();
