@@ -4,6 +4,10 @@
 //! `make runtime` puts it in `.cache/onnxruntime/`). It is looked for, in order: the
 //! `ORT_DYLIB_PATH` environment variable; `libonnxruntime.so*` next to the executable; the
 //! project's `.cache/onnxruntime/` (where `make runtime` puts it, known at build time).
+//!
+//! Sessions: each model is loaded into a [`Pool`] of sessions shaped by [`pool_shape`], so
+//! that several threads infer at once. A session must never be shared without its lock (ORT's
+//! `run` needs exclusive access), and no lock is held across a rayon call.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -136,14 +140,6 @@ impl Pool {
         }
         let i = rayon::current_thread_index().unwrap_or(0) % self.sessions.len();
         self.sessions[i].lock().map_err(|_| ModelError::Run("model session poisoned".into()))
-    }
-
-    pub fn len(&self) -> usize {
-        self.sessions.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.sessions.is_empty()
     }
 }
 
