@@ -83,13 +83,12 @@ impl NerDetector {
         // run (padding included), so a window run beside others could be labelled differently
         // than alone. Alone, a window's probabilities depend on its own tokens and nothing else.
         // Small runs are also cheapest this way: the pool's sessions are single-threaded on
-        // small machines, and windows spread over them (see `Engine::new`).
-        let run = |w: &Window| self.run(std::slice::from_ref(w));
-        let probs: Vec<Vec<Vec<[f32; 7]>>> =
+        // small machines, and windows spread over them (see `runtime::pool_shape`).
+        let run = |w: &Window| self.run(w);
+        let probs: Vec<Vec<[f32; 7]>> =
             if windows.len() > 1 { windows.par_iter().map(run).collect::<Result<_, _>>()? } else { windows.iter().map(run).collect::<Result<_, _>>()? };
         let mut per_text: Vec<Vec<[f32; 7]>> = tokens.iter().map(|t| vec![[0.0; 7]; t.ids.len()]).collect();
-        for (w, p) in windows.iter().zip(probs) {
-            let wp = &p[0];
+        for (w, wp) in windows.iter().zip(probs) {
             for tok in w.keep.0..w.keep.1 {
                 // +1: the window's [CLS]
                 per_text[w.text][tok] = wp[tok - w.first + 1];
@@ -112,40 +111,24 @@ impl NerDetector {
         Ok(Tokens { ids: enc.get_ids().iter().map(|&i| i as i64).collect(), offsets: enc.get_offsets().to_vec() })
     }
 
-    /// Runs one batch; per window, per position (with [CLS] and [SEP]), the label probabilities.
-    fn run(&self, batch: &[Window]) -> Result<Vec<Vec<[f32; 7]>>, ModelError> {
-        let len = batch.iter().map(|w| w.ids.len() + 2).max().unwrap_or(2);
-        let mut ids = vec![0i64; batch.len() * len];
-        let mut mask = vec![0i64; batch.len() * len];
-        for (r, w) in batch.iter().enumerate() {
-            let row = &mut ids[r * len..(r + 1) * len];
-            row[0] = CLS;
-            row[1..=w.ids.len()].copy_from_slice(&w.ids);
-            row[w.ids.len() + 1] = SEP;
-            mask[r * len..r * len + w.ids.len() + 2].fill(1);
-        }
+    /// Runs one window alone; per position (with [CLS] and [SEP]), the label probabilities.
+    fn run(&self, w: &Window) -> Result<Vec<[f32; 7]>, ModelError> {
+        let len = w.ids.len() + 2;
+        let mut ids = Vec::with_capacity(len);
+        ids.push(CLS);
+        ids.extend_from_slice(&w.ids);
+        ids.push(SEP);
         let err = |e: ort::Error| ModelError::Run(e.to_string());
-        let shape = [batch.len(), len];
+        let shape = [1, len];
         let ids = ort::value::Tensor::from_array((shape, ids)).map_err(err)?;
-        let mask = ort::value::Tensor::from_array((shape, mask)).map_err(err)?;
+        let mask = ort::value::Tensor::from_array((shape, vec![1i64; len])).map_err(err)?;
         let mut session = self.sessions.get()?;
         let out = session.run(ort::inputs!["input_ids" => ids, "attention_mask" => mask]).map_err(err)?;
         let (_, data) = out["probs"].try_extract_tensor::<f32>().map_err(err)?;
-        if data.len() != batch.len() * len * LABELS.len() {
-            return Err(ModelError::Run(format!("model returned {} values, expected {}", data.len(), batch.len() * len * LABELS.len())));
+        if data.len() != len * LABELS.len() {
+            return Err(ModelError::Run(format!("model returned {} values, expected {}", data.len(), len * LABELS.len())));
         }
-        Ok(batch
-            .iter()
-            .enumerate()
-            .map(|(r, w)| {
-                (0..w.ids.len() + 2)
-                    .map(|t| {
-                        let at = (r * len + t) * LABELS.len();
-                        data[at..at + LABELS.len()].try_into().expect("LABELS.len() values")
-                    })
-                    .collect()
-            })
-            .collect())
+        Ok(data.chunks_exact(LABELS.len()).map(|p| p.try_into().expect("LABELS.len() values")).collect())
     }
 }
 
