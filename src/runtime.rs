@@ -123,6 +123,14 @@ impl Pool {
         Ok(Pool { sessions })
     }
 
+    /// An image model's two pools: `whole`, one session with all `pool * threads` threads, for
+    /// the whole-frame pass (large runs gain from a second thread, and one session alone then
+    /// keeps a large run's memory), and `near`, `pool - 1` (at least one) sessions of
+    /// `threads`, for crops side by side.
+    pub fn whole_and_near(path: &Path, pool: usize, threads: usize) -> Result<(Pool, Pool), ModelError> {
+        Ok((Pool::load(path, 1, pool * threads)?, Pool::load(path, pool.saturating_sub(1).max(1), threads)?))
+    }
+
     /// Every session, to check what was loaded (a model's metadata).
     pub fn each(&self, mut check: impl FnMut(&ort::session::Session) -> Result<(), ModelError>) -> Result<(), ModelError> {
         for s in &self.sessions {

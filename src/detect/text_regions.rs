@@ -47,8 +47,7 @@ impl Default for DbParams {
 
 impl TextRegionDetector {
     pub fn load(path: &Path, pool: usize, threads: usize, max_side: u32) -> Result<Self, ModelError> {
-        let whole = runtime::Pool::load(path, 1, pool * threads)?;
-        let near = runtime::Pool::load(path, pool.saturating_sub(1).max(1), threads)?;
+        let (whole, near) = runtime::Pool::whole_and_near(path, pool, threads)?;
         let d = TextRegionDetector { whole, near, max_side, db: DbParams::default() };
         // The first run allocates and plans: pay it at load, not on the first frame.
         d.run(&d.whole, &RgbaImage::new(64, 64), 64)?;
