@@ -123,21 +123,21 @@ fn exit_code(e: &Error) -> u8 {
     }
 }
 
-fn engine(policy: Option<&PathBuf>) -> Result<Engine, Error> {
-    let p = match policy {
+fn policy(path: Option<&PathBuf>) -> Result<Policy, Error> {
+    Ok(match path {
         Some(path) => Policy::from_path(path)?,
         None => Policy::default(),
-    };
-    Engine::new(p)
+    })
+}
+
+fn engine(path: Option<&PathBuf>) -> Result<Engine, Error> {
+    Engine::new(policy(path)?)
 }
 
 /// An engine for the text-only commands (`veil text`, `veil detect`): the policy's image
 /// models are not loaded (no frame goes through them; loading them is a third of the start-up).
-fn text_engine(policy: Option<&PathBuf>) -> Result<Engine, Error> {
-    let mut p = match policy {
-        Some(path) => Policy::from_path(path)?,
-        None => Policy::default(),
-    };
+fn text_engine(path: Option<&PathBuf>) -> Result<Engine, Error> {
+    let mut p = policy(path)?;
     p.file.models.faces = false;
     p.file.models.text_regions = false;
     Engine::new(p)
