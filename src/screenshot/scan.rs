@@ -185,12 +185,9 @@ impl Engine {
         let (whole, searched) = rayon::join(|| run_whole.then(|| self.call(img, &Call::WholeFaces)).transpose(), areas);
         let (mut face_areas, mut text_areas, calls, results) = searched?;
         let mut out = Parts::default();
-        if let Some((found, took)) = whole? {
-            whole_faces = Some(found);
-            out.faces_ms += took;
-        }
-        for (c, (found, took)) in calls.iter().zip(results) {
-            match *c {
+        let whole = whole?.map(|r| (Call::WholeFaces, r));
+        for (c, (found, took)) in whole.into_iter().chain(calls.into_iter().zip(results)) {
+            match c {
                 Call::WholeFaces => {
                     whole_faces = Some(found);
                     out.faces_ms += took;
