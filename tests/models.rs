@@ -28,15 +28,22 @@ fn face_in_a_real_photo() {
     assert!(iou > 0.6, "IoU {iou} for {:?}", found[0].rect);
 }
 
+/// A light 1920x1080 frame with the astronaut's head and shoulders drawn `side` px wide at
+/// (`x`, `y`).
+fn head_in_frame(side: u32, x: i64, y: i64) -> image::RgbaImage {
+    let photo = image::open(root().join("testdata/faces/astronaut.png")).unwrap().into_rgba8();
+    let head = image::imageops::crop_imm(&photo, 110, 0, 240, 240).to_image();
+    let head = image::imageops::resize(&head, side, side, image::imageops::FilterType::Triangle);
+    let mut frame = image::RgbaImage::from_pixel(1920, 1080, image::Rgba([250, 250, 250, 255]));
+    image::imageops::replace(&mut frame, &head, x, y);
+    frame
+}
+
 #[test]
 fn small_avatar_found_through_its_node() {
     // A 56 px head-and-shoulders avatar in a 1920x1080 frame: too small for the whole-frame
     // pass at 640, found when its picture node is searched up close.
-    let photo = image::open(root().join("testdata/faces/astronaut.png")).unwrap().into_rgba8();
-    let head = image::imageops::crop_imm(&photo, 110, 0, 240, 240).to_image();
-    let avatar = image::imageops::resize(&head, 56, 56, image::imageops::FilterType::Triangle);
-    let mut frame = image::RgbaImage::from_pixel(1920, 1080, image::Rgba([250, 250, 250, 255]));
-    image::imageops::replace(&mut frame, &avatar, 800, 500);
+    let frame = head_in_frame(56, 800, 500);
     let fd = faces();
     assert!(fd.detect(&frame).unwrap().is_empty(), "whole-frame pass at 640 cannot see it");
     let near = fd.detect_in(&frame, Rect([800, 500, 56, 56])).unwrap();
@@ -51,11 +58,7 @@ fn small_avatar_found_through_its_node() {
 /// single scale for both axes would move the box's lower edge by ~10 px.
 #[test]
 fn up_close_boxes_map_back_per_axis() {
-    let photo = image::open(root().join("testdata/faces/astronaut.png")).unwrap().into_rgba8();
-    let head = image::imageops::crop_imm(&photo, 110, 0, 240, 240).to_image();
-    let head = image::imageops::resize(&head, 90, 90, image::imageops::FilterType::Triangle);
-    let mut frame = image::RgbaImage::from_pixel(1920, 1080, image::Rgba([250, 250, 250, 255]));
-    image::imageops::replace(&mut frame, &head, 420, 20);
+    let frame = head_in_frame(90, 420, 20);
     let fd = faces();
     let square = fd.detect_in(&frame, Rect([420, 20, 90, 90])).unwrap();
     let wide = fd.detect_in(&frame, Rect([300, 0, 330, 103])).unwrap();
