@@ -18,6 +18,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use image::RgbaImage;
+use rayon::prelude::*;
 
 use super::localize::PaintBox;
 use super::scan::Parts;
@@ -62,24 +63,28 @@ pub fn hash_debug(values: &[&dyn std::fmt::Debug]) -> u64 {
     w.0.finish()
 }
 
-/// Keyed hashes of a frame's tiles, row by row (`width.div_ceil(TILE)` per row).
+/// Keyed hashes of a frame's tiles, row by row (`width.div_ceil(TILE)` per row). Rows of
+/// tiles are hashed side by side: this runs before anything else can use the cores.
 pub fn tile_hashes(img: &RgbaImage) -> Vec<u64> {
     let (w, h) = img.dimensions();
-    let (tw, th) = (w.div_ceil(TILE), h.div_ceil(TILE));
-    let raw = img.as_raw();
+    let tw = w.div_ceil(TILE);
     let stride = w as usize * 4;
-    let mut out = Vec::with_capacity((tw * th) as usize);
-    for ty in 0..th {
-        let mut row_hashers: Vec<_> = (0..tw).map(|_| key().build_hasher()).collect();
-        for y in ty * TILE..((ty + 1) * TILE).min(h) {
-            let row = &raw[y as usize * stride..(y as usize + 1) * stride];
-            for (hasher, piece) in row_hashers.iter_mut().zip(row.chunks(TILE as usize * 4)) {
-                hasher.write(piece);
+    // A row of tiles is TILE rows of pixels (fewer at the bottom edge).
+    let rows: Vec<&[u8]> = img.as_raw().chunks(stride * TILE as usize).collect();
+    let hashed: Vec<Vec<u64>> = rows
+        .par_iter()
+        .map(|band| {
+            let mut row_hashers: Vec<_> = (0..tw).map(|_| key().build_hasher()).collect();
+            for row in band.chunks(stride) {
+                for (hasher, piece) in row_hashers.iter_mut().zip(row.chunks(TILE as usize * 4)) {
+                    hasher.write(piece);
+                }
             }
-        }
-        out.extend(row_hashers.into_iter().map(|h| h.finish()));
-    }
-    out
+            row_hashers.into_iter().map(|h| h.finish()).collect()
+        })
+        .collect();
+    debug_assert_eq!(hashed.len() as u32, h.div_ceil(TILE));
+    hashed.concat()
 }
 
 /// The tiles that changed between two frames of one size.
@@ -244,6 +249,12 @@ mod tests {
         assert!(d.mask[7 + 2], "tile (2, 1) holds pixel (70, 40)");
         assert!(d.touches(&Rect([90, 60, 10, 10])) && !d.touches(&Rect([0, 0, 64, 100])) && !d.touches(&Rect([96, 0, 500, 500])));
         assert!(!d.is_clean() && (d.share() - 1.0 / 28.0).abs() < 1e-9);
+        // The bottom-right pixel lies in the last, partial tile of the last, partial row of
+        // tiles (rows of tiles are hashed side by side).
+        let mut c = a.clone();
+        c.put_pixel(199, 99, Rgba([0, 0, 0, 255]));
+        let d = Dirty::between(&ha, &tile_hashes(&c), 200, 100).unwrap();
+        assert_eq!(d.mask.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect::<Vec<_>>(), vec![27]);
         // A change in the partial last column and row is seen too.
         let mut c = a.clone();
         c.put_pixel(199, 99, Rgba([0, 0, 0, 255]));
