@@ -132,6 +132,16 @@ impl Pool {
     }
 
     /// Every session, to check what was loaded (a model's metadata).
+    /// How many sessions, so how many runs can go at once.
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Never true: a pool is loaded with one session at least.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+
     pub fn each(&self, mut check: impl FnMut(&ort::session::Session) -> Result<(), ModelError>) -> Result<(), ModelError> {
         for s in &self.sessions {
             check(&*s.lock().map_err(|_| ModelError::Run("model session poisoned".into()))?)?;

@@ -77,7 +77,7 @@ impl NerDetector {
         let tokens: Vec<Tokens> = texts.iter().map(|t| self.tokenize(t)).collect::<Result<_, _>>()?;
         let mut windows = Vec::new();
         for (i, t) in tokens.iter().enumerate() {
-            windows_of(i, &t.ids, &mut windows);
+            windows_of(i, &t.ids, self.sessions.len(), &mut windows);
         }
         // One window per run: the int8 model quantises activations per tensor, over the whole
         // run (padding included), so a window run beside others could be labelled differently
@@ -132,35 +132,37 @@ impl NerDetector {
     }
 }
 
-/// Cuts a text's tokens into windows of at most `MAX_TOKENS - 2` that overlap by `OVERLAP`;
-/// each token is decided by the window in which it sits furthest from a cut edge.
-fn windows_of(text: usize, ids: &[i64], out: &mut Vec<Window>) {
+/// Cuts a text's tokens into windows of at most `MAX_TOKENS - 2` that overlap by at least
+/// `OVERLAP`; each token is decided by the window in which it sits furthest from a cut edge
+/// (neighbours hand over at the middle of their overlap). A long text gets the fewest windows
+/// that cover it, all of one length and evenly spaced: a window costs what its tokens cost, and
+/// windows run side by side, so a text's time is its longest window's times the rounds. (A
+/// last window of full length would repeat up to a whole window of tokens.) The count is
+/// rounded up to a multiple of `sessions` where that adds at most half as many windows again:
+/// the same rounds, of shorter windows, for ~24 tokens more work per window added.
+fn windows_of(text: usize, ids: &[i64], sessions: usize, out: &mut Vec<Window>) {
     let w = MAX_TOKENS - 2;
-    if ids.is_empty() {
+    let n_ids = ids.len();
+    if n_ids == 0 {
         return;
     }
-    if ids.len() <= w {
-        out.push(Window { text, ids: ids.to_vec(), first: 0, keep: (0, ids.len()) });
+    if n_ids <= w {
+        out.push(Window { text, ids: ids.to_vec(), first: 0, keep: (0, n_ids) });
         return;
     }
-    let stride = w - OVERLAP;
-    let mut start = 0;
-    loop {
-        let end = (start + w).min(ids.len());
-        let keep_from = if start == 0 { 0 } else { start + OVERLAP / 2 };
-        let keep_to = if end == ids.len() { end } else { end - OVERLAP / 2 };
-        out.push(Window { text, ids: ids[start..end].to_vec(), first: start, keep: (keep_from, keep_to) });
-        if end == ids.len() {
-            break;
-        }
-        start += stride;
-        // The last window ends at the text's end, keeping a full window of context.
-        if start + w > ids.len() {
-            let last = ids.len() - w;
-            out.last_mut().expect("pushed above").keep.1 = last + OVERLAP / 2;
-            out.push(Window { text, ids: ids[last..].to_vec(), first: last, keep: (last + OVERLAP / 2, ids.len()) });
-            break;
-        }
+    // The fewest windows of at most `w` tokens overlapping by `OVERLAP`, then their common
+    // length: n * len >= n_ids + (n - 1) * OVERLAP, so neighbours overlap by OVERLAP or more.
+    let fewest = 1 + (n_ids - w).div_ceil(w - OVERLAP);
+    let n = Some(fewest.next_multiple_of(sessions.max(1))).filter(|&n| n - fewest <= fewest / 2).unwrap_or(fewest);
+    let len = (n_ids + (n - 1) * OVERLAP).div_ceil(n);
+    debug_assert!(len <= w);
+    let start = |k: usize| k * (n_ids - len) / (n - 1);
+    for k in 0..n {
+        let first = start(k);
+        // Hand-over points: the middle of the overlap with each neighbour.
+        let keep_from = if k == 0 { 0 } else { (first + start(k - 1) + len) / 2 };
+        let keep_to = if k + 1 == n { n_ids } else { (start(k + 1) + first + len) / 2 };
+        out.push(Window { text, ids: ids[first..first + len].to_vec(), first, keep: (keep_from, keep_to) });
     }
 }
 
@@ -432,10 +434,10 @@ mod tests {
 
     #[test]
     fn windows_cover_every_token_once() {
-        for n in [1usize, 5, 126, 127, 200, 250, 500, 1000] {
+        for (n, sessions) in (1usize..=1200).filter(|n| n % 7 == 0 || [1, 5, 126, 127, 128, 228, 229, 230, 557].contains(n)).flat_map(|n| [1, 2, 3, 4].map(|s| (n, s))) {
             let ids: Vec<i64> = (0..n as i64).collect();
             let mut w = Vec::new();
-            windows_of(0, &ids, &mut w);
+            windows_of(0, &ids, sessions, &mut w);
             let mut covered = vec![0; n];
             for win in &w {
                 assert!(win.ids.len() <= MAX_TOKENS - 2);
@@ -444,6 +446,27 @@ mod tests {
                 assert_eq!(win.ids[0], win.first as i64);
             }
             assert!(covered.iter().all(|&c| c == 1), "n={n}: {covered:?}");
+            // Neighbours overlap by OVERLAP or more, and a kept token is at least OVERLAP / 2
+            // tokens from its window's cut edges (the text's own ends are no cut).
+            for pair in w.windows(2) {
+                assert!(pair[0].first + pair[0].ids.len() >= pair[1].first + OVERLAP, "n={n}");
+            }
+            for win in &w {
+                let (lo, hi) = (win.first, win.first + win.ids.len());
+                if lo > 0 {
+                    assert!(win.keep.0 >= lo + OVERLAP / 2, "n={n}");
+                }
+                if hi < n {
+                    assert!(win.keep.1 + OVERLAP / 2 <= hi, "n={n}");
+                }
+            }
+            // The fewest windows, or a multiple of the sessions up to half as many again; all of
+            // one length.
+            let fewest = if n <= MAX_TOKENS - 2 { 1 } else { 1 + (n - (MAX_TOKENS - 2)).div_ceil(MAX_TOKENS - 2 - OVERLAP) };
+            let rounded = fewest.next_multiple_of(sessions);
+            let expect = if fewest > 1 && rounded - fewest <= fewest / 2 { rounded } else { fewest };
+            assert_eq!(w.len(), expect, "n={n} sessions={sessions}");
+            assert!(w.iter().all(|x| x.ids.len() == w[0].ids.len()), "n={n}");
         }
     }
 }
