@@ -2,8 +2,9 @@
 //! int8; `models/ner_tokenizer.json`), fine-tuned by `train/ner/` on synthetic data.
 //!
 //! Texts are tokenised with byte offsets (`tokenizers`), cut into windows of at most
-//! [`MAX_TOKENS`] tokens that overlap by [`OVERLAP`] (each token takes its probabilities from
-//! the window where it sits furthest from an edge); each window is one inference run.
+//! [`MAX_TOKENS`] tokens that overlap by [`OVERLAP`] or more (each token takes its
+//! probabilities from the window where it sits furthest from an edge; a long text's windows are
+//! all of one length, see `windows_of`); each window is one inference run.
 //! Token probabilities (softmax over `O`, `B-`/`I-` of each entity) are decoded into byte spans
 //! by [`decode`], the same rules as `train/ner/common.py`, whose figures are in MODELS.md.
 //!
@@ -24,7 +25,7 @@ pub const LABELS: [&str; 7] = ["O", "B-PERSON", "I-PERSON", "B-LOCATION", "I-LOC
 pub const ENTITIES: [Entity; 3] = [Entity::Person, Entity::Location, Entity::Organization];
 /// Tokens per window, `[CLS]` and `[SEP]` included (the length the model was trained at).
 pub const MAX_TOKENS: usize = 128;
-/// Tokens shared by neighbouring windows.
+/// Tokens neighbouring windows share, at least.
 pub const OVERLAP: usize = 24;
 const CLS: i64 = 101;
 const SEP: i64 = 102;
