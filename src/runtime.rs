@@ -131,7 +131,6 @@ impl Pool {
         Ok((Pool::load(path, 1, pool * threads)?, Pool::load(path, pool.saturating_sub(1).max(1), threads)?))
     }
 
-    /// Every session, to check what was loaded (a model's metadata).
     /// How many sessions, so how many runs can go at once.
     pub fn len(&self) -> usize {
         self.sessions.len()
@@ -142,6 +141,7 @@ impl Pool {
         self.sessions.is_empty()
     }
 
+    /// Every session, to check what was loaded (a model's metadata).
     pub fn each(&self, mut check: impl FnMut(&ort::session::Session) -> Result<(), ModelError>) -> Result<(), ModelError> {
         for s in &self.sessions {
             check(&*s.lock().map_err(|_| ModelError::Run("model session poisoned".into()))?)?;

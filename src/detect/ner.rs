@@ -435,7 +435,7 @@ mod tests {
 
     #[test]
     fn windows_cover_every_token_once() {
-        for (n, sessions) in (1usize..=1200).filter(|n| n % 7 == 0 || [1, 5, 126, 127, 128, 228, 229, 230, 557].contains(n)).flat_map(|n| [1, 2, 3, 4].map(|s| (n, s))) {
+        for (n, sessions) in (1usize..=2500).flat_map(|n| [1, 2, 3, 4].map(|s| (n, s))) {
             let ids: Vec<i64> = (0..n as i64).collect();
             let mut w = Vec::new();
             windows_of(0, &ids, sessions, &mut w);

@@ -69,6 +69,10 @@ pub fn tile_hashes(img: &RgbaImage) -> Vec<u64> {
     let (w, h) = img.dimensions();
     let tw = w.div_ceil(TILE);
     let stride = w as usize * 4;
+    if stride == 0 {
+        // No tiles (and `chunks(0)` would panic): what the row-by-row loop gave.
+        return Vec::new();
+    }
     // A row of tiles is TILE rows of pixels (fewer at the bottom edge).
     let rows: Vec<&[u8]> = img.as_raw().chunks(stride * TILE as usize).collect();
     let hashed: Vec<Vec<u64>> = rows
@@ -290,6 +294,35 @@ mod tests {
         assert!(m.same_output(1, 3, 4).is_none());
         m.forget();
         assert!(!m.remembers());
+    }
+
+    /// The row-by-row hashing that `tile_hashes` replaced (ee19f04): the same hashes, in the
+    /// same order, are what a stream's tile memory compares against.
+    fn tile_hashes_sequential(img: &RgbaImage) -> Vec<u64> {
+        let (w, h) = img.dimensions();
+        let (tw, th) = (w.div_ceil(TILE), h.div_ceil(TILE));
+        let (raw, stride) = (img.as_raw(), w as usize * 4);
+        let mut out = Vec::new();
+        for ty in 0..th {
+            let mut row_hashers: Vec<_> = (0..tw).map(|_| key().build_hasher()).collect();
+            for y in ty * TILE..((ty + 1) * TILE).min(h) {
+                let row = &raw[y as usize * stride..(y as usize + 1) * stride];
+                for (hasher, piece) in row_hashers.iter_mut().zip(row.chunks(TILE as usize * 4)) {
+                    hasher.write(piece);
+                }
+            }
+            out.extend(row_hashers.into_iter().map(|h| h.finish()));
+        }
+        out
+    }
+
+    #[test]
+    fn tile_hashes_match_row_by_row_hashing() {
+        for (w, h) in [(0, 0), (0, 5), (5, 0), (1, 1), (31, 33), (32, 32), (33, 31), (64, 96), (65, 97), (200, 100), (1, 70)] {
+            let img = RgbaImage::from_fn(w, h, |x, y| Rgba([(x * 7 + y) as u8, (y * 3) as u8, (x ^ y) as u8, 255]));
+            assert_eq!(tile_hashes(&img), tile_hashes_sequential(&img), "{w}x{h}");
+            assert_eq!(tile_hashes(&img).len(), (w.div_ceil(TILE) * h.div_ceil(TILE)) as usize, "{w}x{h}");
+        }
     }
 
     #[test]
