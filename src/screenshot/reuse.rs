@@ -74,9 +74,9 @@ pub fn tile_hashes(img: &RgbaImage) -> Vec<u64> {
         return Vec::new();
     }
     // A row of tiles is TILE rows of pixels (fewer at the bottom edge).
-    let rows: Vec<&[u8]> = img.as_raw().chunks(stride * TILE as usize).collect();
-    let hashed: Vec<Vec<u64>> = rows
-        .par_iter()
+    let hashed: Vec<Vec<u64>> = img
+        .as_raw()
+        .par_chunks(stride * TILE as usize)
         .map(|band| {
             let mut row_hashers: Vec<_> = (0..tw).map(|_| key().build_hasher()).collect();
             for row in band.chunks(stride) {
@@ -253,12 +253,6 @@ mod tests {
         assert!(d.mask[7 + 2], "tile (2, 1) holds pixel (70, 40)");
         assert!(d.touches(&Rect([90, 60, 10, 10])) && !d.touches(&Rect([0, 0, 64, 100])) && !d.touches(&Rect([96, 0, 500, 500])));
         assert!(!d.is_clean() && (d.share() - 1.0 / 28.0).abs() < 1e-9);
-        // The bottom-right pixel lies in the last, partial tile of the last, partial row of
-        // tiles (rows of tiles are hashed side by side).
-        let mut c = a.clone();
-        c.put_pixel(199, 99, Rgba([0, 0, 0, 255]));
-        let d = Dirty::between(&ha, &tile_hashes(&c), 200, 100).unwrap();
-        assert_eq!(d.mask.iter().enumerate().filter(|(_, m)| **m).map(|(i, _)| i).collect::<Vec<_>>(), vec![27]);
         // A change in the partial last column and row is seen too.
         let mut c = a.clone();
         c.put_pixel(199, 99, Rgba([0, 0, 0, 255]));
