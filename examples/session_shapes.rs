@@ -97,23 +97,10 @@ fn rss() {
 
 fn main() {
     let what = std::env::args().nth(1).unwrap_or_default();
-    let all = what.is_empty();
-    if all || what == "ner" {
-        ner();
-    }
-    if all || what == "faces" {
-        faces();
-    }
-    if all || what == "text" {
-        text();
-    }
-    if all || what == "stages" {
-        stages();
-    }
-    if all || what == "cpu" {
-        cpu();
-    }
-    if all || what == "rss" {
-        rss();
+    let parts: [(&str, fn()); 6] = [("ner", ner), ("faces", faces), ("text", text), ("stages", stages), ("cpu", cpu), ("rss", rss)];
+    for (name, part) in parts {
+        if what.is_empty() || what == name {
+            part();
+        }
     }
 }
