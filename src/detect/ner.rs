@@ -227,7 +227,8 @@ fn char_at(text: &str, at: usize) -> Option<char> {
 /// own); a token whose best guess is I continues the span even when its entity differs (one
 /// name, two guesses about its type); the span's entity is the one with the most probability
 /// summed over its tokens. Spans grow to whole words (a hit inside a word covers the word) and
-/// lose punctuation at their ends; spans that then overlap merge. Score: mean of the tokens'
+/// lose punctuation at their ends; a span left without a letter or digit is dropped; spans that
+/// then overlap merge. Score: mean of the tokens'
 /// best B+I probability. The same rules as `train/ner/common.py`.
 pub fn decode(text: &str, offsets: &[(usize, usize)], probs: &[[f32; 7]], thresholds: &[f32; 3]) -> Vec<Finding> {
     struct Span {
@@ -281,7 +282,9 @@ pub fn decode(text: &str, offsets: &[(usize, usize)], probs: &[[f32; 7]], thresh
         while let Some(c) = char_before(text, e).filter(|&c| e > s && is_trim(c)) {
             e -= c.len_utf8();
         }
-        if s >= e {
+        // A name, place or organisation holds a letter or a digit: a span of punctuation alone
+        // (the `.` between `co` and `il` of a domain) names nothing.
+        if s >= e || !text[s..e].chars().any(char::is_alphanumeric) {
             continue;
         }
         let score = sp.score / sp.n as f32;
@@ -304,6 +307,17 @@ mod tests {
         let mut v = [(1.0 - conf) / 6.0; 7];
         v[label] = conf;
         v
+    }
+
+    #[test]
+    fn spans_of_punctuation_alone_are_dropped() {
+        // google.co.il: the model tags the second dot alone, and `il` as a place.
+        let text = "google.co.il";
+        let offsets = [(0, 6), (6, 7), (7, 9), (9, 10), (10, 12)];
+        let o = p(0, 0.9);
+        let found = decode(text, &offsets, &[o, o, o, p(5, 0.9), p(3, 0.9)], &[0.5; 3]);
+        let got: Vec<(&str, Entity)> = found.iter().map(|f| (&text[f.start..f.end], f.entity)).collect();
+        assert_eq!(got, [("il", Entity::Location)]);
     }
 
     #[test]

@@ -104,7 +104,8 @@ def decode(text, offs, special, probs, thresholds=None):
             s += 1
         while e > s and text[e - 1] in TRIM:
             e -= 1
-        if s < e:
+        # a span left without a letter or digit (a domain's dot) names nothing
+        if s < e and any(c.isalnum() for c in text[s:e]):
             out.append((s, e, ENTITIES[int(np.argmax(sums))], float(np.mean(sc))))
     # word growth can make neighbours overlap: merge them
     merged = []
