@@ -93,16 +93,21 @@ def main():
     ap.add_argument("--soft-cache", default=None, help="npz keeping the teacher's distributions for these data")
     ap.add_argument("--heldout", default=None, help="held-out jsonl scored at the end (default: data/test.jsonl)")
     ap.add_argument("--data", default="data")
+    ap.add_argument("--prose", default=None, help="unlabelled prose jsonl (prose.py): learnt from the teacher alone")
     ap.add_argument("--out", default="params.npz")
     ap.add_argument("--epochs", type=float, default=2.0)
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--layers", type=int, default=None, help="keep only the first N encoder layers")
+    ap.add_argument("--init", default=None, help="a student's params.npz to go on training from (instead of cutting a new one)")
     a = ap.parse_args()
 
     rng = random.Random(a.seed)
     tok = tokenizer(a.tokenizer or os.path.join(a.base, "tokenizer.json"))
     train_rows = read_jsonl(os.path.join(a.data, "train.jsonl"))
+    if a.prose:
+        assert a.teacher, "--prose needs --teacher: its rows have no gold labels"
+        train_rows += read_jsonl(a.prose)
     test_rows = read_jsonl(a.heldout or os.path.join(a.data, "test.jsonl"))
     encoded = []
     for r in train_rows:
@@ -123,14 +128,20 @@ def main():
                 np.savez(a.soft_cache, soft=np.concatenate(soft))
         agree = np.mean(np.concatenate([s.argmax(-1) == np.array(y) for s, (_, y) in zip(soft, encoded)]))
         print(f"teacher: {time.time() - t0:.0f} s; its best label is the gold one on {agree:.3f} of tokens", flush=True)
-        encoded = [(i, y, s) for (i, y), s in zip(encoded, soft)]
+        # Prose has no gold: the teacher's best label stands in for it (so the distributions
+        # teach on every token), special tokens stay O.
+        encoded = [(i, [0 if j in (0, len(i) - 1) else int(k) for j, k in enumerate(s.argmax(-1))] if r.get("silver") else y, s)
+                   for (i, y), s, r in zip(encoded, soft, train_rows)]
         tp = student.teacher_params(a.teacher)
         n_layers, width, ffn = map(int, a.student.split("x"))
         keep = [int(k) for k in a.keep_layers.split(",")]
         assert len(keep) == n_layers, "--keep-layers names one teacher layer per student layer"
-        sample = [(i, m) for i, m, _, _ in batches(encoded[:2048], random.Random(0))]
-        states, head_act, ffn_act = student.activations(tp, sample[:24])
-        p0 = student.shrink(tp, keep, width, width // bert.HEAD_DIM, ffn, states, head_act, ffn_act)
+        if a.init:
+            p0 = dict(np.load(a.init))
+        else:
+            sample = [(i, m) for i, m, _, _ in batches(encoded[:2048], random.Random(0))]
+            states, head_act, ffn_act = student.activations(tp, sample[:24])
+            p0 = student.shrink(tp, keep, width, width // bert.HEAD_DIM, ffn, states, head_act, ffn_act)
         p = {k: jnp.asarray(v) for k, v in p0.items()}
         print(f"student {a.student} from teacher layers {keep}: {sum(v.size for v in p0.values()) / 1e6:.1f} M parameters", flush=True)
     else:
