@@ -144,11 +144,13 @@ fn time_ranges(text: &str) -> Vec<(usize, usize)> {
 /// - a function word (`and`, `the`, …) at the end of a span is cut off (`73 Mill Road, Lyon,
 ///   and the`): no name, place or organisation ends with one;
 /// - a place or organisation span of one word that mixes letters and digits (a host or a build
-///   name), or that is a piece of such a word (`ward` of `ward-pc-12`), is dropped: no place is
-///   spelt with digits inside a word. A person's is kept: a user name (`jdoe42`) names a person;
-/// - a span that is a quantity (a number and a unit: `1.21 KiB`, `250 ms`; or the unit alone
-///   right after its number: `KiB` of `1.21 KiB`) or only spelt-out numbers (`eleven thirty`)
-///   is dropped: no name or place is either;
+///   name), or that is a lower-case piece of such a word (`ward` of `ward-pc-12`, see
+///   [`host_piece`]), is dropped: no place is spelt with digits inside a word. A person's is
+///   kept: a user name (`jdoe42`) names a person;
+/// - a span that is a quantity (a number and a unit: `1.21 KiB`, `250 ms`) or only spelt-out
+///   numbers (`eleven thirty`) is dropped: no name or place is either; so is a place's or
+///   organisation's unit alone right after its number (`KiB` of `1.21 KiB`; not after a time of
+///   day, and never a person's: `Min` and `Em` are names);
 /// - a place of one all-capital word of 2-4 letters (`EMEA`, `IBAN`) is dropped when the text
 ///   is a short cell (at most [`SHORT_CELL`] words with letters): a label, a region or team
 ///   code. In a sentence the context speaks for the model (`flying to the UK`). A person's is
@@ -169,28 +171,38 @@ pub fn tidy(text: &str, found: &mut Vec<Finding>) {
             f.end = f.start + text[f.start..f.start + ls].trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':' | '|' | '/' | '-')).len();
         }
         let span = &text[f.start..f.end];
-        if quantity(span) || number_words(span) || unit_after_number(text, f.start, f.end) {
+        if quantity(span) || number_words(span) || (f.entity != Entity::Person && unit_after_number(text, f.start, f.end)) {
             return false;
         }
         if f.entity == Entity::Location && short_cell && acronym(span) {
             return false;
         }
-        f.entity == Entity::Person || !(identifier(span) || identifier(enclosing_word(text, f.start, f.end)))
+        f.entity == Entity::Person || !(identifier(span) || host_piece(text, f.start, f.end))
     });
 }
 
-/// The word around `text[start..end]`: the run of letters, digits, `-`, `_` and `.` that holds
-/// it (a trailing `.` left out: it ends a sentence).
-fn enclosing_word(text: &str, start: usize, end: usize) -> &str {
-    let part = |c: char| c.is_alphanumeric() || matches!(c, '-' | '_' | '.');
+/// The span is a lower-case ASCII piece of a host or build name (`ward` of `ward-pc-12`, `eu`
+/// of `build-eu-west-3.internal`): the word around it is ASCII letters, digits, `-` and `.`
+/// only, and an [`identifier`]. A capitalised piece (`Leeds` of `Leeds-2024`), or one in a file
+/// name (`leeds_offer_2024`) or in text without spaces (CJK), stays.
+fn host_piece(text: &str, start: usize, end: usize) -> bool {
+    let span = &text[start..end];
+    if !span.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.')) {
+        return false;
+    }
+    let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.');
     let s = text[..start].rfind(|c: char| !part(c)).map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
     let e = text[end..].find(|c: char| !part(c)).map_or(text.len(), |i| end + i);
-    text[s..e].trim_end_matches('.')
+    let word = text[s..e].trim_end_matches('.');
+    word.len() > span.len() && identifier(word)
 }
 
-/// The span is a unit ([`UNITS`]) and the text before it ends with a number (`1.21 KiB`).
+/// The span is a unit ([`UNITS`]) and the text before it ends with a number that is not a
+/// time of day (`1.21 KiB`, but not `10:14 Min`).
 fn unit_after_number(text: &str, start: usize, end: usize) -> bool {
-    UNITS.contains(&text[start..end].to_lowercase().as_str()) && text[..start].trim_end().ends_with(|c: char| c.is_ascii_digit())
+    let before = text[..start].trim_end();
+    let number = before.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ',');
+    UNITS.contains(&text[start..end].to_lowercase().as_str()) && number.len() < before.len() && !number.ends_with(':')
 }
 
 /// Words with letters in a text that is a label or value cell, not a sentence.
@@ -290,9 +302,13 @@ mod tests {
             }
         }
         // The unit alone, right after its number.
-        for entity in [Entity::Location, Entity::Organization, Entity::Person] {
+        for entity in [Entity::Location, Entity::Organization] {
             assert_eq!(tidied("Writing objects: 100% (7/7), 1.21 KiB, done.", "KiB", entity), None);
         }
+        // A person's stays (`Min`, `Em` are names), and a time of day is no quantity's number.
+        assert_eq!(tidied("2 Min Park", "Min Park", Entity::Person).as_deref(), Some("Min Park"));
+        assert_eq!(tidied("2 Min", "Min", Entity::Person).as_deref(), Some("Min"));
+        assert_eq!(tidied("10:14 Min: running late", "Min", Entity::Organization).as_deref(), Some("Min"));
         assert_eq!(tidied("Meet at the KiB office", "KiB", Entity::Organization).as_deref(), Some("KiB"), "a unit word with no number before it");
         // Numbers in a place stay: an address, a one-letter "unit", a word after a number.
         for (text, span) in [("at 73 Mill Road", "73 Mill Road"), ("221 B Baker Street", "221 B Baker Street"), ("Studio 54", "Studio 54"), ("10 Downing Street", "10 Downing Street"), ("Seven Sisters Road", "Seven Sisters Road")] {
@@ -303,10 +319,15 @@ mod tests {
     #[test]
     fn pieces_of_host_and_build_names_are_no_places() {
         assert_eq!(tidied("ward-pc-12 - Remote Desktop", "ward", Entity::Organization), None);
+        assert_eq!(tidied("ward-pc-12 - Remote Desktop", "ward-pc", Entity::Location), None);
         assert_eq!(tidied("ssh build-eu-west-3.internal", "eu", Entity::Location), None);
         assert_eq!(tidied("logged in from ward-pc-12", "ward", Entity::Person).as_deref(), Some("ward"), "a person's is kept");
         assert_eq!(tidied("Offices in Paris-Nord and Lyon.", "Lyon", Entity::Location).as_deref(), Some("Lyon"));
         assert_eq!(tidied("Offices in Paris-Nord and Lyon.", "Paris-Nord", Entity::Location).as_deref(), Some("Paris-Nord"));
+        // Capitalised pieces, file names and text without spaces keep their places.
+        for (text, span) in [("Leeds-2024 kickoff", "Leeds"), ("Leeds_offer_2024.docx - Word", "Leeds"), ("leeds_offer_2024.docx", "leeds"), ("1.London 2.Paris", "London"), ("2024年に東京へ行きました", "東京")] {
+            assert_eq!(tidied(text, span, Entity::Location).as_deref(), Some(span), "{span:?} in {text:?}");
+        }
     }
 
     #[test]
