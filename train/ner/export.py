@@ -93,8 +93,8 @@ def build(params):
 
 def quantize(fp32, out, fmt="dynamic", hidden_size=None, calib=None):
     """Writes an int8 version of the fp32 graph at `out` and returns `out`. Formats:
-    `dynamic` (weights int8 per tensor, activations quantised per run: what ships), `dynamic-pc`
-    (weights per output channel), `fused-dynamic` (ONNX Runtime's transformer fusions first:
+    `dynamic` (weights int8 per tensor, activations quantised per run: the teacher), `dynamic-pc`
+    (weights per output channel: the shipped student), `fused-dynamic` (ONNX Runtime's transformer fusions first:
     Attention, SkipLayerNormalization, BiasGelu, then dynamic int8), `static` (QDQ with
     activation ranges calibrated on `calib`, a list of id arrays)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_dynamic, quantize_static

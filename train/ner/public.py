@@ -3,7 +3,7 @@
 side-by-side table in models/MODELS.md: this set is never trained on and nothing is tuned to it.
 
     python public.py --data ../shared/data/presidio_research_generated_large.json \
-        --tokenizer models/ner_tokenizer.json models/ner.onnx .cache/ner/student/ner.onnx
+        --tokenizer models/ner_tokenizer.json train/ner/teacher.onnx models/ner.onnx
 """
 import argparse
 import json

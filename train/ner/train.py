@@ -3,11 +3,11 @@ data from data.py. CPU only (JAX/XLA). Two ways:
 
 - the teacher: MiniLM-L6 fine-tuned from the pre-trained checkpoint (what ships, ~20 min):
       python train.py --base <model dir> --data data/ --out params.npz
-- a student (measured, not shipped: models/MODELS.md): a smaller model cut from the teacher (student.py: layers kept, width
+- a student (what ships since issue 14; models/MODELS.md): a smaller model cut from the teacher (student.py: layers kept, width
   reduced by a projection of the residual stream) and distilled from it: the loss mixes the gold
   labels with the teacher's token distributions at a temperature, the latter only on tokens where
   the teacher's best label is the gold one (where it is wrong, the gold label alone teaches):
-      python train.py --teacher models/ner.onnx --tokenizer models/ner_tokenizer.json \
+      python train.py --teacher train/ner/teacher.onnx --tokenizer models/ner_tokenizer.json --prose prose.jsonl \
           --student 4x384x1536 --keep-layers 0,2,4,5 --data data/ --out params.npz
 """
 import argparse
