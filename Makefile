@@ -123,6 +123,7 @@ MINILM_SHA256 := b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa5
 FORTUNES_VERSION := 1:1.99.1-7.3
 FORTUNES_SHA256 := 41d0551dc0ff52f875a2ecef7c39da2f672ab468c37e170119f7e0245a9d63c5
 FORTUNES_MIN_SHA256 := 9eed5b45064e41133dae0967cf3a17588ad77c014fcc7bf1527fa3ea48e44d07
+DEBIAN_POOL := https://deb.debian.org/debian/pool/main
 NER_PY := .cache/ner-venv/bin/python
 NER_HELDOUT := --heldout testdata/ner/heldout.jsonl --negatives testdata/ner/negatives.jsonl
 ner-venv:
@@ -140,7 +141,8 @@ ner-teacher: ner-venv
 
 ner-model: ner-venv
 	mkdir -p .cache/ner/student .cache/debs
-	cd .cache/debs && (test -f fortunes_*.deb && test -f fortunes-min_*.deb || apt-get download fortunes=$(FORTUNES_VERSION) fortunes-min=$(FORTUNES_VERSION))
+	cd .cache/debs && (test -f fortunes_*.deb && test -f fortunes-min_*.deb || apt-get download fortunes=$(FORTUNES_VERSION) fortunes-min=$(FORTUNES_VERSION) \
+		|| (rm -f *.deb; for p in fortunes fortunes-min; do curl -fsSLO $(DEBIAN_POOL)/f/fortune-mod/$${p}_1.99.1-7.3_all.deb || exit 1; done))
 	echo "$(FORTUNES_SHA256)  $$(ls .cache/debs/fortunes_*.deb)" | sha256sum -c -
 	echo "$(FORTUNES_MIN_SHA256)  $$(ls .cache/debs/fortunes-min_*.deb)" | sha256sum -c -
 	PYTHONHASHSEED=0 $(NER_PY) train/ner/data.py --train 48000 --test 3000 --out .cache/ner/data-v2

@@ -1,13 +1,14 @@
 """Everyday English prose for distillation: the quotes, jokes and definitions of Debian's
-`fortunes` and `fortunes-min` packages (BSD fortune(6) data), cut into pieces of at most a few
-sentences. They carry no labels: the student learns the teacher's token distributions on them
-(train.py, rows marked "silver"), so that it copies the teacher's behaviour on prose the
-synthetic templates never show (pronouns, role nouns, song and book titles next to names).
+`fortunes` and `fortunes-min` packages (BSD fortune(6) data), cut into paragraphs, or runs of
+sentences, of at most 360 characters (a longer sentence inside a paragraph stays whole). They
+carry no labels: the student learns the teacher's token distributions on them (train.py, rows
+marked "silver"), so that it copies the teacher's behaviour on prose the synthetic templates
+never show (pronouns, role nouns, song and book titles next to names).
 
 It must never be used to score a model: the teacher's guesses are not gold. Only training reads
 it, and nothing of it ships.
 
-    python prose.py --deb fortunes_*.deb --deb fortunes-min_*.deb --n 12000 --out prose.jsonl
+    python prose.py --deb fortunes_*.deb --deb fortunes-min_*.deb --n 100000 --out prose.jsonl  # all 18,340
 """
 import argparse
 import io

@@ -105,6 +105,7 @@ def main():
     rng = random.Random(a.seed)
     tok = tokenizer(a.tokenizer or os.path.join(a.base, "tokenizer.json"))
     train_rows = read_jsonl(os.path.join(a.data, "train.jsonl"))
+    assert a.teacher or not a.init, "--init continues a student: it needs --teacher"
     if a.prose:
         assert a.teacher, "--prose needs --teacher: its rows have no gold labels"
         train_rows += read_jsonl(a.prose)
@@ -121,13 +122,14 @@ def main():
         t0 = time.time()
         if a.soft_cache and os.path.exists(a.soft_cache):
             z = np.load(a.soft_cache)
+            assert len(z["soft"]) == n_tokens, f"{a.soft_cache} holds {len(z['soft'])} tokens, these data {n_tokens}: written for other data or prose, delete it"
             soft = np.split(z["soft"], np.cumsum([len(i) for i, _ in encoded])[:-1])
         else:
             soft = teacher_logprobs(a.teacher, encoded)
             if a.soft_cache:
                 np.savez(a.soft_cache, soft=np.concatenate(soft))
-        agree = np.mean(np.concatenate([s.argmax(-1) == np.array(y) for s, (_, y) in zip(soft, encoded)]))
-        print(f"teacher: {time.time() - t0:.0f} s; its best label is the gold one on {agree:.3f} of tokens", flush=True)
+        agree = np.mean(np.concatenate([s.argmax(-1) == np.array(y) for s, (_, y), r in zip(soft, encoded, train_rows) if not r.get("silver")]))
+        print(f"teacher: {time.time() - t0:.0f} s; its best label is the gold one on {agree:.3f} of labelled tokens", flush=True)
         # Prose has no gold: the teacher's best label stands in for it (so the distributions
         # teach on every token), special tokens stay O.
         encoded = [(i, [0 if j in (0, len(i) - 1) else int(k) for j, k in enumerate(s.argmax(-1))] if r.get("silver") else y, s)
@@ -143,7 +145,8 @@ def main():
             states, head_act, ffn_act = student.activations(tp, sample[:24])
             p0 = student.shrink(tp, keep, width, width // bert.HEAD_DIM, ffn, states, head_act, ffn_act)
         p = {k: jnp.asarray(v) for k, v in p0.items()}
-        print(f"student {a.student} from teacher layers {keep}: {sum(v.size for v in p0.values()) / 1e6:.1f} M parameters", flush=True)
+        start = f"continued from {a.init}" if a.init else f"from teacher layers {keep}"
+        print(f"student {a.student} {start}: {sum(v.size for v in p0.values()) / 1e6:.1f} M parameters", flush=True)
     else:
         encoded = [(i, y, None) for i, y in encoded]
         p = {k: jnp.asarray(v) for k, v in bert.load_base(os.path.join(a.base, "model.safetensors"), len(LABELS), a.seed, a.layers).items()}
