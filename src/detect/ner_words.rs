@@ -191,18 +191,18 @@ fn host_piece(text: &str, start: usize, end: usize) -> bool {
         return false;
     }
     let part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.');
-    let s = text[..start].rfind(|c: char| !part(c)).map_or(0, |i| i + text[i..].chars().next().map_or(1, char::len_utf8));
-    let e = text[end..].find(|c: char| !part(c)).map_or(text.len(), |i| end + i);
+    let s = text[..start].trim_end_matches(part).len();
+    let e = text.len() - text[end..].trim_start_matches(part).len();
     let word = text[s..e].trim_end_matches('.');
     word.len() > span.len() && identifier(word)
 }
 
-/// The span is a unit ([`UNITS`]) and the text before it ends with a number that is not a
-/// time of day (`1.21 KiB`, but not `10:14 Min`).
+/// The span and the number right before it make a [`quantity`] (`1.21 KiB`), and that number
+/// is not a time of day (`10:14 Min`).
 fn unit_after_number(text: &str, start: usize, end: usize) -> bool {
     let before = text[..start].trim_end();
-    let number = before.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ',');
-    UNITS.contains(&text[start..end].to_lowercase().as_str()) && number.len() < before.len() && !number.ends_with(':')
+    let number_at = before.trim_end_matches(|c: char| c.is_ascii_digit() || matches!(c, '.' | ',')).len();
+    !before[..number_at].ends_with(':') && quantity(&text[number_at..end])
 }
 
 /// Words with letters in a text that is a label or value cell, not a sentence.
@@ -310,6 +310,7 @@ mod tests {
         assert_eq!(tidied("2 Min", "Min", Entity::Person).as_deref(), Some("Min"));
         assert_eq!(tidied("10:14 Min: running late", "Min", Entity::Organization).as_deref(), Some("Min"));
         assert_eq!(tidied("Meet at the KiB office", "KiB", Entity::Organization).as_deref(), Some("KiB"), "a unit word with no number before it");
+        assert_eq!(tidied("Sizes, KiB", "KiB", Entity::Organization).as_deref(), Some("KiB"), "a comma is no number");
         // Numbers in a place stay: an address, a one-letter "unit", a word after a number.
         for (text, span) in [("at 73 Mill Road", "73 Mill Road"), ("221 B Baker Street", "221 B Baker Street"), ("Studio 54", "Studio 54"), ("10 Downing Street", "10 Downing Street"), ("Seven Sisters Road", "Seven Sisters Road")] {
             assert_eq!(tidied(text, span, Entity::Location).as_deref(), Some(span));
