@@ -123,7 +123,6 @@ impl Engine {
     pub fn new(policy: Policy) -> Result<Engine> {
         guard::install_panic_hook();
         let cfg = RuleConfig { phone_regions: policy.file.detect.phone_regions.clone() };
-        let rules = RuleSet::builtin_except(&cfg, &policy.file.detect.disabled_rules).map_err(|e| Error::Policy(format!("[detect] {e}")))?;
         let (pseudo, key_source) = match policy.file.pseudonym.key_env.as_deref().map(|v| (v, std::env::var_os(v))) {
             Some((name, Some(val))) => {
                 if SYSTEM_VARS.contains(&name.to_ascii_uppercase().as_str()) {
@@ -140,9 +139,17 @@ impl Engine {
         // Each model: single-threaded sessions side by side on small machines (see
         // `runtime::pool_shape`): the scan of a frame runs its model calls in parallel.
         let (pool, per) = runtime::pool_shape(threads);
-        let faces = if m.faces { Some(FaceDetector::load(&dir.join("centerface.onnx"), pool, per, m.face_max_side, m.face_threshold)?) } else { None };
-        let text_regions = if m.text_regions { Some(TextRegionDetector::load(&dir.join("text_det.onnx"), pool, per, m.text_max_side)?) } else { None };
-        let ner = if m.ner { Some(NerDetector::load(&dir.join("ner.onnx"), &dir.join("ner_tokenizer.json"), pool, per, m.ner_thresholds())?) } else { None };
+        // The rule catalogue compiles while the models load (each its sessions and a first
+        // run): an engine's start-up is the longest of them, not their sum.
+        let load_faces = || m.faces.then(|| FaceDetector::load(&dir.join("centerface.onnx"), pool, per, m.face_max_side, m.face_threshold)).transpose();
+        let load_text = || m.text_regions.then(|| TextRegionDetector::load(&dir.join("text_det.onnx"), pool, per, m.text_max_side)).transpose();
+        let load_ner = || m.ner.then(|| NerDetector::load(&dir.join("ner.onnx"), &dir.join("ner_tokenizer.json"), pool, per, m.ner_thresholds())).transpose();
+        let (rules, (faces, (text_regions, ner))) = rayon::join(
+            || RuleSet::builtin_except(&cfg, &policy.file.detect.disabled_rules),
+            || rayon::join(load_faces, || rayon::join(load_text, load_ner)),
+        );
+        let rules = rules.map_err(|e| Error::Policy(format!("[detect] {e}")))?;
+        let (faces, text_regions, ner) = (faces?, text_regions?, ner?);
         let ner_memo = NerMemo::new(m.ner_memo);
         static ENGINES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let id = ENGINES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -34,6 +34,7 @@ use regex_automata::meta::{self, Regex};
 use regex_automata::util::captures::Captures;
 use regex_automata::util::pool::Pool;
 use regex_automata::Input;
+use rayon::prelude::*;
 
 use super::{Detector, Entity, Finding};
 
@@ -211,7 +212,10 @@ impl RuleSet {
         }
         rules.retain(|r| !disabled.iter().any(|d| d == r.name));
         ids.retain(|n| !disabled.iter().any(|d| d == n));
-        let mut set = RuleSet::new(rules)?;
+        // The phone rule's metadata loads beside the regexes' compilation, at construction
+        // rather than on the first event that holds a number.
+        let (_, set) = rayon::join(phone::warm, || RuleSet::new(rules));
+        let mut set = set?;
         set.ids = ids;
         Ok(set)
     }
@@ -225,11 +229,18 @@ impl RuleSet {
         let mut literal_bits: Vec<Bits> = Vec::new();
         let (mut always, mut digit, mut digit_required) = ([0u64; 4], [0u64; 4], [0u64; 4]);
         let mut compiled = Vec::with_capacity(rules.len());
-        for (i, rule) in rules.into_iter().enumerate() {
-            let regex = Regex::builder()
-                .configure(Regex::config().nfa_size_limit(Some(1 << 24)))
-                .build(&rule.pattern)
-                .map_err(|e| RuleError { name: rule.name, message: e.to_string() })?;
+        // Compiling the catalogue's ~150 regexes is most of an engine's start-up (~120 ms on
+        // one core, Unicode classes into automata): each compiles on its own, side by side.
+        let regexes: Vec<Regex> = rules
+            .par_iter()
+            .map(|rule| {
+                Regex::builder()
+                    .configure(Regex::config().nfa_size_limit(Some(1 << 24)))
+                    .build(&rule.pattern)
+                    .map_err(|e| RuleError { name: rule.name, message: e.to_string() })
+            })
+            .collect::<Result<_, _>>()?;
+        for (i, (rule, regex)) in rules.into_iter().zip(regexes).enumerate() {
             match rule.needs {
                 Needs::Always => always[i / 64] |= 1 << (i % 64),
                 Needs::Digit => digit[i / 64] |= 1 << (i % 64),

@@ -18,10 +18,13 @@ const LABELLED_REGIONS: &[&str] = &[
     "ID", "AU", "NZ", "MX", "BR", "AR", "CL", "CO", "PE",
 ];
 
-pub fn rule(cfg: &RuleConfig) -> Rule {
-    // libphonenumber's metadata loads lazily (~90 ms): load it now, at engine construction,
-    // rather than on the first event that holds a number.
+/// Loads libphonenumber's metadata, which otherwise loads lazily (~50 ms) on the first text
+/// holding a number: [`super::RuleSet::builtin`] calls it while the regexes compile.
+pub fn warm() {
     let _ = phonenumber::parse(None, "+14155552671");
+}
+
+pub fn rule(cfg: &RuleConfig) -> Rule {
     let regions: Vec<country::Id> = cfg.phone_regions.iter().filter_map(|r| r.to_ascii_uppercase().parse().ok()).collect();
     let labelled: Vec<country::Id> = LABELLED_REGIONS.iter().filter_map(|r| r.parse().ok()).collect();
     // International (+CC / 00CC) or national forms: digit groups joined by space, dot, dash,
