@@ -208,33 +208,54 @@ impl Engine {
         drop(bytes);
         // What the detectors see is what leaves: text drawn only in the alpha channel shows.
         paint::flatten_alpha(&mut img);
-        // Spans inside lines: to their glyphs where the ink aligns with the text, else the
-        // proportional estimate with its wide margins.
-        for (line, text, sp, finding) in line_spans {
-            let (rect, pad) = match glyphs::span_box(&img, line, &text, sp) {
-                Some(r) => (to_line_ends(r, line, &text, sp), Some(1)),
-                None => (localize::span_box(line, &text, sp), None),
-            };
-            boxes.push(PaintBox { finding: Some(finding), pad, ..PaintBox::new(rect, PaintReason::LineSpan) });
-        }
         let layout = scan::Layout { windows: &windows, in_scope: &in_scope, nodes: s.nodes.as_deref().unwrap_or_default(), vouchers: &vouchers };
-        // The previous frame's results where the pixels are unchanged (a full scan when the
-        // windows, their scope or the size changed, or much of the frame did).
         let size = img.dimensions();
-        let tiles = memory.as_ref().map(|_| reuse::tile_hashes(&img)).unwrap_or_default();
         let layout_key = reuse::hash_debug(&[&windows, &in_scope]);
-        let plan = memory.as_deref().map_or(Plan::Full, |m| m.plan(self.id, size, layout_key, &tiles));
-        let reused = matches!(plan, Plan::Reuse { .. });
-        let parts = match self.scan_parts(&img, &layout, &plan) {
-            Ok(p) => p,
-            Err(_) => {
+        // In a stream whose frames keep changing, the whole-frame face pass (which any change
+        // needs, and which is the longest part) starts at once, beside the glyph boxes, the
+        // tile hashes and the search for areas; it sees this very frame, whatever the plan.
+        let early = self.faces.is_some() && memory.as_deref().is_some_and(FrameMemory::expects_change);
+        let frame = &img;
+        let (early_whole, (span_boxes, tiles, reused, changed, scanned)) = rayon::join(
+            || early.then(|| self.whole_faces(frame, &Plan::Full)),
+            || {
+                // Spans inside lines: to their glyphs where the ink aligns with the text, else
+                // the proportional estimate with its wide margins.
+                let span_boxes: Vec<PaintBox> = line_spans
+                    .into_iter()
+                    .map(|(line, text, sp, finding)| {
+                        let (rect, pad) = match glyphs::span_box(frame, line, &text, sp) {
+                            Some(r) => (to_line_ends(r, line, &text, sp), Some(1)),
+                            None => (localize::span_box(line, &text, sp), None),
+                        };
+                        PaintBox { finding: Some(finding), pad, ..PaintBox::new(rect, PaintReason::LineSpan) }
+                    })
+                    .collect();
+                // The previous frame's results where the pixels are unchanged (a full scan when
+                // the windows, their scope or the size changed, or much of the frame did).
+                let tiles = memory.as_ref().map(|_| reuse::tile_hashes(frame)).unwrap_or_default();
+                let plan = memory.as_deref().map_or(Plan::Full, |m| m.plan(self.id, size, layout_key, &tiles));
+                let reused = matches!(plan, Plan::Reuse { .. });
+                let changed = !matches!(&plan, Plan::Reuse { dirty, .. } if dirty.is_clean());
+                let scanned = if early {
+                    self.scan_areas(frame, &layout, &plan).map(|a| (None, a))
+                } else {
+                    let (whole, areas) = rayon::join(|| self.whole_faces(frame, &plan), || self.scan_areas(frame, &layout, &plan));
+                    whole.and_then(|w| areas.map(|a| (Some(w), a)))
+                };
+                (span_boxes, tiles, reused, changed, scanned)
+            },
+        );
+        boxes.extend(span_boxes);
+        let parts = match (early_whole, scanned) {
+            (Some(Ok(whole)), Ok((None, areas))) | (None, Ok((Some(whole), areas))) => scan::Parts::assemble(whole, areas),
+            _ => {
                 if let Some(m) = memory.as_deref_mut() {
                     m.forget();
                 }
                 return Err(DropReason::ModelFailed);
             }
         };
-        drop(plan);
         let found = self.finish_scan(&parts, &layout);
         stats.faces_ms = found.faces_ms;
         stats.text_ms = found.text_ms;
@@ -259,7 +280,7 @@ impl Engine {
         s.image = name;
         if let Some(m) = memory {
             let kept = reuse::Output { bytes: out.clone(), boxes: boxes.clone(), faces: stats.faces, text_regions: stats.text_regions };
-            m.remember(self.id, size, layout_key, tiles, parts, reused, input, facts, kept);
+            m.remember(self.id, size, layout_key, tiles, parts, reused, changed, input, facts, kept);
         }
         stats.boxes = boxes;
         Ok(FrameOut { stats, bytes: out })

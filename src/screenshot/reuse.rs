@@ -11,7 +11,8 @@
 //! a row: then every model runs over the whole frame, as for a frame seen first.
 //!
 //! It must never reuse a result for pixels that changed, nor keep a frame's pixels or text:
-//! only keyed hashes, the models' boxes, and the previous frame's redacted output (what left).
+//! only keyed hashes, the models' boxes, one bit per 8 px cell (did it look picture-like:
+//! [`super::pictures::cells`]), and the previous frame's redacted output (what left).
 
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
@@ -147,7 +148,8 @@ pub(crate) struct Output {
 }
 
 /// What a stream remembers of its previous frame for temporal reuse. Opaque; in memory only
-/// (keyed hashes under a per-process key, the models' boxes, the previous redacted output).
+/// (keyed hashes under a per-process key, the models' boxes, the picture-like cells, the
+/// previous redacted output).
 /// Lives in the stream ([`crate::StreamState`]), never in the shared engine.
 #[derive(Clone, Default)]
 pub struct FrameMemory {
@@ -169,6 +171,8 @@ pub(crate) struct Last {
     parts: Parts,
     /// Frames in a row that reused results.
     chain: u32,
+    /// Did any tile change against the frame before (or was it scanned whole)?
+    changed: bool,
     /// Keyed hashes of the input bytes and of everything before decoding that the output
     /// depends on; and that output.
     input: u64,
@@ -223,11 +227,19 @@ impl FrameMemory {
         }
     }
 
-    /// Remembers a frame just redacted; `reused`: did its scan reuse results?
+    /// Remembers a frame just redacted; `reused`: did its scan reuse results? `changed`: did
+    /// any of its tiles change against the frame before (or was it scanned whole)?
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn remember(&mut self, engine: u64, size: (u32, u32), layout: u64, tiles: Vec<u64>, parts: Parts, reused: bool, input: u64, facts: u64, output: Output) {
+    pub(crate) fn remember(&mut self, engine: u64, size: (u32, u32), layout: u64, tiles: Vec<u64>, parts: Parts, reused: bool, changed: bool, input: u64, facts: u64, output: Output) {
         let chain = if reused { self.last.as_ref().map_or(0, |l| l.chain) + 1 } else { 0 };
-        self.last = Some(Arc::new(Last { engine, size, layout, tiles, parts, chain, input, facts, output: Arc::new(output) }));
+        self.last = Some(Arc::new(Last { engine, size, layout, tiles, parts, chain, changed, input, facts, output: Arc::new(output) }));
+    }
+
+    /// Is the next frame likely to change (the last one did)? Then the whole-frame face pass,
+    /// which a change needs, is started before the tiles are compared. A guess about speed
+    /// only: what is reused is still decided by the tiles.
+    pub(crate) fn expects_change(&self) -> bool {
+        self.last.as_ref().is_some_and(|l| l.changed)
     }
 }
 
@@ -270,7 +282,7 @@ mod tests {
         let mut m = FrameMemory::default();
         assert!(matches!(m.plan(1, (200, 100), 7, &tiles), Plan::Full), "nothing remembered");
         let out = Output { bytes: vec![1], boxes: Vec::new(), faces: 0, text_regions: 0 };
-        m.remember(1, (200, 100), 7, tiles.clone(), Parts::default(), false, 3, 4, out);
+        m.remember(1, (200, 100), 7, tiles.clone(), Parts::default(), false, true, 3, 4, out);
         assert!(matches!(m.plan(1, (200, 100), 7, &tiles), Plan::Reuse { ref dirty, .. } if dirty.is_clean()));
         assert!(matches!(m.plan(2, (200, 100), 7, &tiles), Plan::Full), "another engine");
         assert!(matches!(m.plan(1, (200, 100), 8, &tiles), Plan::Full), "windows or scope changed");
@@ -282,7 +294,7 @@ mod tests {
         // A long chain of reuse ends in a full scan.
         for _ in 0..MAX_CHAIN {
             let out = Output { bytes: vec![1], boxes: Vec::new(), faces: 0, text_regions: 0 };
-            m.remember(1, (200, 100), 7, tiles.clone(), Parts::default(), true, 3, 4, out);
+            m.remember(1, (200, 100), 7, tiles.clone(), Parts::default(), true, true, 3, 4, out);
         }
         assert!(matches!(m.plan(1, (200, 100), 7, &tiles), Plan::Full));
         assert!(m.same_output(1, 3, 4).is_none());

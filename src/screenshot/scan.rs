@@ -83,10 +83,31 @@ pub(crate) struct Parts {
     /// Areas the text model ran over (unvouched ink, masked windows; or the whole frame with
     /// no UI tree), each with its regions before the vouching rule.
     pub text_areas: Vec<(Rect, Vec<Region>)>,
+    /// Which 8 px cells looked picture-like ([`pictures::cells`]; a bit per cell, nothing of
+    /// the pixels): kept for the unchanged tiles of the next frame.
+    pub picture_cells: Vec<bool>,
     /// The face and text model calls' own milliseconds, summed over the calls (they run side
     /// by side).
     pub faces_ms: f64,
     pub text_ms: f64,
+}
+
+/// A scan's results but the whole-frame face pass ([`Engine::scan_areas`]).
+#[derive(Debug, Default)]
+pub(crate) struct Areas {
+    pub face_areas: Vec<(Rect, Vec<Region>)>,
+    pub text_areas: Vec<(Rect, Vec<Region>)>,
+    pub picture_cells: Vec<bool>,
+    pub faces_ms: f64,
+    pub text_ms: f64,
+}
+
+impl Parts {
+    /// A scan's parts from the whole-frame face pass ([`Engine::whole_faces`]) and the rest.
+    pub(crate) fn assemble(whole: Option<(Vec<Region>, f64)>, areas: Areas) -> Parts {
+        let (whole_faces, whole_ms) = whole.unwrap_or_default();
+        Parts { whole_faces, face_areas: areas.face_areas, text_areas: areas.text_areas, picture_cells: areas.picture_cells, faces_ms: areas.faces_ms + whole_ms, text_ms: areas.text_ms }
+    }
 }
 
 impl Engine {
@@ -101,6 +122,31 @@ impl Engine {
     /// their pixels are unchanged, the models run again only over the change (see
     /// [`super::reuse`]).
     pub(crate) fn scan_parts(&self, img: &RgbaImage, l: &Layout, plan: &Plan) -> Result<Parts, ModelError> {
+        let (whole, areas) = rayon::join(|| self.whole_faces(img, plan), || self.scan_areas(img, l, plan));
+        Ok(Parts::assemble(whole?, areas?))
+    }
+
+    /// The whole-frame face pass (`None` with faces off), and the milliseconds it took: with
+    /// [`Plan::Reuse`] and no tile changed, the previous frame's result (it saw these very
+    /// pixels); on any change it runs again over the whole frame. Over the change alone (a crop
+    /// and a margin) it is not what a full scan computes: a face bigger than the margin and
+    /// uncovered in part (a tooltip closing over a photo) is seen cut or not at all, and a face
+    /// near the change can score differently in a different crop. Fail closed: run the model.
+    pub(crate) fn whole_faces(&self, img: &RgbaImage, plan: &Plan) -> Result<Option<(Vec<Region>, f64)>, ModelError> {
+        if self.faces.is_none() {
+            return Ok(None);
+        }
+        match plan {
+            Plan::Reuse { previous, dirty } if dirty.is_clean() => Ok(Some((previous.whole_faces.clone(), 0.0))),
+            _ => self.call(img, &Call::WholeFaces).map(Some),
+        }
+    }
+
+    /// Everything of a scan but the whole-frame face pass: faces up close in picture nodes and
+    /// picture-like regions, and text regions in unvouched ink (or the whole frame), each area
+    /// taken from the previous frame where nothing it reads changed, the rest model calls run
+    /// side by side.
+    pub(crate) fn scan_areas(&self, img: &RgbaImage, l: &Layout, plan: &Plan) -> Result<Areas, ModelError> {
         let reuse = match plan {
             Plan::Full => None,
             Plan::Reuse { previous, dirty } => Some((*previous, dirty)),
@@ -113,85 +159,61 @@ impl Engine {
             }
             prev.iter().find(|(r, _)| r == area).map(|(_, found)| found.clone())
         };
-        // Where each model looks; a previous result is taken where nothing it read changed,
-        // the rest are model calls, run side by side below.
-        let mut whole_faces = None;
-        let mut run_whole = false;
+        let mut calls: Vec<Call> = Vec::new();
+        let mut face_areas: Vec<(Rect, Option<Vec<Region>>)> = Vec::new();
+        let mut picture_cells = Vec::new();
         if self.faces.is_some() {
-            match reuse {
-                // Nothing changed: the whole-frame pass saw these very pixels.
-                Some((prev, dirty)) if dirty.is_clean() => whole_faces = Some(prev.whole_faces.clone()),
-                // Any change: the whole-frame pass runs again over the whole frame. Over the
-                // change alone (a crop and a margin) it is not what a full scan computes: a
-                // face bigger than the margin and uncovered in part (a tooltip closing over a
-                // photo) is seen cut or not at all, and a face near the change can score
-                // differently in a different crop. Fail closed: run the model.
-                _ => run_whole = true,
+            // Small faces, searched up close: in the pictures the UI tree names (avatars,
+            // photos), and in picture-like regions found without it (avatars drawn as
+            // backgrounds, video tiles, photos on canvases and remote desktops).
+            let mut areas: Vec<Rect> = l.nodes.iter().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400).map(|n| n.bounds).collect();
+            // Picture-like cells of unchanged tiles are the previous frame's.
+            let cells = pictures::cells(img, reuse.map(|(prev, dirty)| (prev.picture_cells.as_slice(), dirty)));
+            for r in pictures::regions_in(img.width(), img.height(), &cells, 16, 24) {
+                if !areas.iter().any(|a| intersection(a, &r) * 10 >= r.w() * r.h() * 8) {
+                    areas.push(r);
+                }
+            }
+            for a in areas {
+                let found = reuse.and_then(|(prev, _)| kept(&prev.face_areas, &a, &FaceDetector::near_crop(img, a, 4)));
+                if found.is_none() {
+                    calls.push(Call::FaceArea(face_areas.len(), a));
+                }
+                face_areas.push((a, found));
+            }
+            picture_cells = cells;
+        }
+        let mut text_areas: Vec<(Rect, Option<Vec<Region>>)> = Vec::new();
+        if self.text_regions.is_some() {
+            let whole = Rect([0, 0, img.width() as i64, img.height() as i64]);
+            // With a UI tree, only where ink lies that no checked node vouches for; without,
+            // the whole frame.
+            let areas = if l.vouchers.is_empty() {
+                vec![whole]
+            } else {
+                // Descenders and accents reach a little past a line's box.
+                let text_vouchers: Vec<_> = l.vouchers.iter().filter(|v| v.h() <= 120).map(localize::ink_reach).collect();
+                let mut areas = localize::unvouched_areas(img, &text_vouchers, 32, 6);
+                // Windows whose app masks all text are searched whole, vouched or not.
+                areas.extend(l.windows.iter().zip(l.in_scope).filter(|(w, ok)| **ok && self.policy.mask_all_text.matches(&w.app)).map(|(w, _)| w.bounds));
+                areas
+            };
+            for a in areas {
+                let found = reuse.and_then(|(prev, _)| kept(&prev.text_areas, &a, &a));
+                if found.is_none() {
+                    calls.push(if l.vouchers.is_empty() { Call::TextWhole(text_areas.len()) } else { Call::TextArea(text_areas.len(), a) });
+                }
+                text_areas.push((a, found));
             }
         }
-        // The areas and their calls: searched for (picture-like regions, unvouched ink) while
-        // the whole-frame face pass, which needs no search, runs beside.
-        let areas = || -> Result<_, ModelError> {
-            let mut calls: Vec<Call> = Vec::new();
-            let mut face_areas: Vec<(Rect, Option<Vec<Region>>)> = Vec::new();
-            if self.faces.is_some() {
-                // Small faces, searched up close: in the pictures the UI tree names (avatars,
-                // photos), and in picture-like regions found without it (avatars drawn as
-                // backgrounds, video tiles, photos on canvases and remote desktops).
-                let mut areas: Vec<Rect> = l.nodes.iter().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400).map(|n| n.bounds).collect();
-                for r in pictures::regions(img, 16, 24) {
-                    if !areas.iter().any(|a| intersection(a, &r) * 10 >= r.w() * r.h() * 8) {
-                        areas.push(r);
-                    }
-                }
-                for a in areas {
-                    let found = reuse.and_then(|(prev, _)| kept(&prev.face_areas, &a, &FaceDetector::near_crop(img, a, 4)));
-                    if found.is_none() {
-                        calls.push(Call::FaceArea(face_areas.len(), a));
-                    }
-                    face_areas.push((a, found));
-                }
-            }
-            let mut text_areas: Vec<(Rect, Option<Vec<Region>>)> = Vec::new();
-            if self.text_regions.is_some() {
-                let whole = Rect([0, 0, img.width() as i64, img.height() as i64]);
-                // With a UI tree, only where ink lies that no checked node vouches for; without,
-                // the whole frame.
-                let areas = if l.vouchers.is_empty() {
-                    vec![whole]
-                } else {
-                    // Descenders and accents reach a little past a line's box.
-                    let text_vouchers: Vec<_> = l.vouchers.iter().filter(|v| v.h() <= 120).map(localize::ink_reach).collect();
-                    let mut areas = localize::unvouched_areas(img, &text_vouchers, 32, 6);
-                    // Windows whose app masks all text are searched whole, vouched or not.
-                    areas.extend(l.windows.iter().zip(l.in_scope).filter(|(w, ok)| **ok && self.policy.mask_all_text.matches(&w.app)).map(|(w, _)| w.bounds));
-                    areas
-                };
-                for a in areas {
-                    let found = reuse.and_then(|(prev, _)| kept(&prev.text_areas, &a, &a));
-                    if found.is_none() {
-                        calls.push(if l.vouchers.is_empty() { Call::TextWhole(text_areas.len()) } else { Call::TextArea(text_areas.len(), a) });
-                    }
-                    text_areas.push((a, found));
-                }
-            }
-            // The calls side by side, each on a session of its own (single-threaded sessions on
-            // small machines: see `runtime::pool_shape`), the longest first; results land in their
-            // own slots, so the outcome does not depend on the order they finish in.
-            calls.sort_by_key(|c| std::cmp::Reverse(self.weight(img, c)));
-            let results: Vec<(Vec<Region>, f64)> = calls.par_iter().map(|c| self.call(img, c)).collect::<Result<_, _>>()?;
-            Ok((face_areas, text_areas, calls, results))
-        };
-        let (whole, searched) = rayon::join(|| run_whole.then(|| self.call(img, &Call::WholeFaces)).transpose(), areas);
-        let (mut face_areas, mut text_areas, calls, results) = searched?;
-        let mut out = Parts::default();
-        let whole = whole?.map(|r| (Call::WholeFaces, r));
-        for (c, (found, took)) in whole.into_iter().chain(calls.into_iter().zip(results)) {
+        // The calls side by side, each on a session of its own (single-threaded sessions on
+        // small machines: see `runtime::pool_shape`), the longest first; results land in their
+        // own slots, so the outcome does not depend on the order they finish in.
+        calls.sort_by_key(|c| std::cmp::Reverse(self.weight(img, c)));
+        let results: Vec<(Vec<Region>, f64)> = calls.par_iter().map(|c| self.call(img, c)).collect::<Result<_, _>>()?;
+        let mut out = Areas { picture_cells, ..Areas::default() };
+        for (c, (found, took)) in calls.into_iter().zip(results) {
             match c {
-                Call::WholeFaces => {
-                    whole_faces = Some(found);
-                    out.faces_ms += took;
-                }
                 Call::FaceArea(i, _) => {
                     face_areas[i].1 = Some(found);
                     out.faces_ms += took;
@@ -200,17 +222,14 @@ impl Engine {
                     text_areas[i].1 = Some(found);
                     out.text_ms += took;
                 }
+                Call::WholeFaces => return Err(ModelError::Run("the whole-frame face pass is not an area".into())),
             }
         }
         // Every area either kept its previous result or was a call. One left without either
         // would be a bug here: the frame is dropped (a model failure), never left unsearched.
-        let missing = || ModelError::Run("a frame area was left without a model result".into());
-        out.whole_faces = match whole_faces {
-            Some(found) => found,
-            None if self.faces.is_none() => Vec::new(),
-            None => return Err(missing()),
+        let filled = |areas: Vec<(Rect, Option<Vec<Region>>)>| {
+            areas.into_iter().map(|(a, f)| f.map(|f| (a, f)).ok_or_else(|| ModelError::Run("a frame area was left without a model result".into()))).collect::<Result<Vec<_>, _>>()
         };
-        let filled = |areas: Vec<(Rect, Option<Vec<Region>>)>| areas.into_iter().map(|(a, f)| f.map(|f| (a, f)).ok_or_else(missing)).collect::<Result<Vec<_>, _>>();
         out.face_areas = filled(face_areas)?;
         out.text_areas = filled(text_areas)?;
         Ok(out)
