@@ -69,124 +69,143 @@ impl Engine {
                 boxes.push(PaintBox::new(w.bounds, PaintReason::OutOfScopeWindow));
             }
         }
-        let mut kept_windows = Vec::new();
-        for (i, (mut w, ok)) in windows.clone().into_iter().zip(&in_scope).enumerate() {
-            if *ok {
-                self.redact_field(&mut w.title, &format!("windows[{i}].title"), findings, cache).map_err(failed)?;
-                kept_windows.push(w);
-            }
-        }
-        let nodes = s.nodes.take().unwrap_or_default();
-        if nodes.is_empty() && sc.require_nodes && self.text_regions.is_none() {
-            return Err(DropReason::UnverifiedPixels);
-        }
-        let mut kept_nodes = Vec::with_capacity(nodes.len());
-        // Short node texts as they came (before redaction), for joins along a row.
-        let mut originals: Vec<(usize, String, crate::capture::Rect, Option<String>)> = Vec::new();
         // Boxes whose text was read and checked: they vouch for the text regions under them.
         let mut vouchers: Vec<crate::capture::Rect> = Vec::new();
         // Findings inside lines: (line box, its text, byte span, what), localised once the
         // pixels are decoded.
         let mut line_spans: Vec<LineSpan> = Vec::new();
-        for (i, mut n) in nodes.into_iter().enumerate() {
-            let (cx, cy) = localize::centre(&n.bounds);
-            if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
-                continue; // belongs to a blanked window: neither text nor box leaves
-            }
-            // A node is secure when it says so, when its role is a password's, or when the
-            // stream has seen its element secure.
-            n.secure = n.secure || n.role.as_deref().is_some_and(crate::keys::tracker::is_password_role) || n.id.as_deref().is_some_and(|id| focus.secure.is_secure_element(id));
-            // A secure node's text is emptied whatever it holds: rules only, no model run.
-            let node_cache = if n.secure { None } else { cache };
-            let original = (!n.secure && n.lines.is_none()).then(|| n.text.clone());
-            let node_original = n.text.clone();
-            let line_originals: Vec<String> = n.lines.iter().flatten().map(|l| l.text.clone()).collect();
-            let mut node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, node_cache).map_err(failed)?;
-            // Pieces of values the stream saw typed into this element (a box of a card).
-            if let Some(values) = n.id.as_ref().and_then(|id| focus.values.get(&format!("e\0{id}"))) {
-                let found = crate::detect::pieces::find(&n.text, values, 4);
-                if !found.is_empty() {
-                    node_spans.extend(found.iter().map(|f| (f.start, f.end)));
-                    self.report_findings(&found, &format!("nodes[{i}].text"), findings);
-                    n.text = crate::operators::apply(&n.text, &found, |e| self.policy.action(e), &self.pseudo);
+        // The frame is read and decoded beside the text work (titles, node texts), which
+        // does not need its pixels.
+        let image = s.image.clone();
+        let max_pixels = self.policy.file.limits.max_image_pixels;
+        let (pixels, text_done) = rayon::join(
+            || -> Result<(Vec<u8>, image::RgbaImage), DropReason> {
+                let bytes = frames.read_checked(&image)?;
+                let mut img = paint::decode(&bytes, max_pixels)?;
+                // What the detectors see is what leaves: text drawn only in the alpha channel
+                // shows.
+                paint::flatten_alpha(&mut img);
+                Ok((bytes, img))
+            },
+            || -> Result<(), DropReason> {
+            let mut kept_windows = Vec::new();
+            for (i, (mut w, ok)) in windows.clone().into_iter().zip(&in_scope).enumerate() {
+                if *ok {
+                    self.redact_field(&mut w.title, &format!("windows[{i}].title"), findings, cache).map_err(failed)?;
+                    kept_windows.push(w);
                 }
             }
-            if let (Some(t), true) = (original, node_spans.is_empty()) {
-                originals.push((kept_nodes.len(), t, n.bounds, n.role.clone()));
+            let nodes = s.nodes.take().unwrap_or_default();
+            if nodes.is_empty() && sc.require_nodes && self.text_regions.is_none() {
+                return Err(DropReason::UnverifiedPixels);
             }
-            let node_first = findings.len().saturating_sub(node_spans.len());
-            let node_entity = findings.get(node_first).map(|f| (f.entity, f.detector));
-            // Only a box whose text was read and checked vouches for the pixels under it
-            // (`scan::vouches`): not a picture, not an empty one.
-            let picture = is_picture(&n);
-            let mut line_hits = 0;
-            // Values found in the node's text that straddle its lines: their pieces per line,
-            // or None when a piece lies in no line (then the whole node is painted).
-            let node_found: Vec<crate::detect::Finding> = node_spans
-                .iter()
-                .enumerate()
-                .map(|(k, &(start, end))| {
-                    let (entity, detector) = findings.get(node_first + k).map(|f| (f.entity, f.detector)).or(node_entity).unwrap_or((crate::detect::Entity::Secret, "node"));
-                    crate::detect::Finding { start, end, entity, detector, score: 1.0 }
-                })
-                .collect();
-            let pieces = straddling_pieces(&node_original, &node_found, &line_originals);
-            if let Some(lines) = n.lines.as_mut() {
-                for (j, l) in lines.iter_mut().enumerate() {
-                    let original = l.text.clone();
-                    let before = findings.len();
-                    let field = format!("nodes[{i}].lines[{j}].text");
-                    let spans = match pieces.as_ref().map(|p| &p[j]).filter(|p| !p.is_empty()) {
-                        // A piece of a value that straddles lines: the line's own findings and
-                        // the piece, replaced in its text and painted as one.
-                        Some(extra) => {
-                            let mut r = self.redact_with(&original, node_cache).map_err(failed)?;
-                            r.findings.extend(extra.iter().cloned());
-                            let found = crate::detect::resolve_in(&original, r.findings);
-                            self.report_findings(&found, &field, findings);
-                            l.text = crate::operators::apply(&original, &found, |e| self.policy.action(e), &self.pseudo);
-                            found.iter().map(|f| (f.start, f.end)).collect()
-                        }
-                        None => self.redact_field(&mut l.text, &field, findings, node_cache).map_err(failed)?,
-                    };
-                    for (sp, f) in spans.iter().zip(&findings[before..]) {
-                        line_spans.push((l.bounds, original.clone(), *sp, (f.entity, f.detector)));
-                    }
-                    line_hits += spans.len();
-                    if vouches(picture, &original) {
-                        vouchers.push(l.bounds);
+            let mut kept_nodes = Vec::with_capacity(nodes.len());
+            // Short node texts as they came (before redaction), for joins along a row.
+            let mut originals: Vec<(usize, String, crate::capture::Rect, Option<String>)> = Vec::new();
+            for (i, mut n) in nodes.into_iter().enumerate() {
+                let (cx, cy) = localize::centre(&n.bounds);
+                if localize::window_at(&windows, cx, cy).is_some_and(|w| !in_scope[w]) {
+                    continue; // belongs to a blanked window: neither text nor box leaves
+                }
+                // A node is secure when it says so, when its role is a password's, or when the
+                // stream has seen its element secure.
+                n.secure = n.secure || n.role.as_deref().is_some_and(crate::keys::tracker::is_password_role) || n.id.as_deref().is_some_and(|id| focus.secure.is_secure_element(id));
+                // A secure node's text is emptied whatever it holds: rules only, no model run.
+                let node_cache = if n.secure { None } else { cache };
+                let original = (!n.secure && n.lines.is_none()).then(|| n.text.clone());
+                let node_original = n.text.clone();
+                let line_originals: Vec<String> = n.lines.iter().flatten().map(|l| l.text.clone()).collect();
+                let mut node_spans = self.redact_field(&mut n.text, &format!("nodes[{i}].text"), findings, node_cache).map_err(failed)?;
+                // Pieces of values the stream saw typed into this element (a box of a card).
+                if let Some(values) = n.id.as_ref().and_then(|id| focus.values.get(&format!("e\0{id}"))) {
+                    let found = crate::detect::pieces::find(&n.text, values, 4);
+                    if !found.is_empty() {
+                        node_spans.extend(found.iter().map(|f| (f.start, f.end)));
+                        self.report_findings(&found, &format!("nodes[{i}].text"), findings);
+                        n.text = crate::operators::apply(&n.text, &found, |e| self.policy.action(e), &self.pseudo);
                     }
                 }
-            } else if vouches(picture, &n.text) {
-                vouchers.push(n.bounds);
-            }
-            if n.secure {
-                n.text.clear();
+                if let (Some(t), true) = (original, node_spans.is_empty()) {
+                    originals.push((kept_nodes.len(), t, n.bounds, n.role.clone()));
+                }
+                let node_first = findings.len().saturating_sub(node_spans.len());
+                let node_entity = findings.get(node_first).map(|f| (f.entity, f.detector));
+                // Only a box whose text was read and checked vouches for the pixels under it
+                // (`scan::vouches`): not a picture, not an empty one.
+                let picture = is_picture(&n);
+                let mut line_hits = 0;
+                // Values found in the node's text that straddle its lines: their pieces per line,
+                // or None when a piece lies in no line (then the whole node is painted).
+                let node_found: Vec<crate::detect::Finding> = node_spans
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &(start, end))| {
+                        let (entity, detector) = findings.get(node_first + k).map(|f| (f.entity, f.detector)).or(node_entity).unwrap_or((crate::detect::Entity::Secret, "node"));
+                        crate::detect::Finding { start, end, entity, detector, score: 1.0 }
+                    })
+                    .collect();
+                let pieces = straddling_pieces(&node_original, &node_found, &line_originals);
                 if let Some(lines) = n.lines.as_mut() {
-                    lines.iter_mut().for_each(|l| l.text.clear());
+                    for (j, l) in lines.iter_mut().enumerate() {
+                        let original = l.text.clone();
+                        let before = findings.len();
+                        let field = format!("nodes[{i}].lines[{j}].text");
+                        let spans = match pieces.as_ref().map(|p| &p[j]).filter(|p| !p.is_empty()) {
+                            // A piece of a value that straddles lines: the line's own findings and
+                            // the piece, replaced in its text and painted as one.
+                            Some(extra) => {
+                                let mut r = self.redact_with(&original, node_cache).map_err(failed)?;
+                                r.findings.extend(extra.iter().cloned());
+                                let found = crate::detect::resolve_in(&original, r.findings);
+                                self.report_findings(&found, &field, findings);
+                                l.text = crate::operators::apply(&original, &found, |e| self.policy.action(e), &self.pseudo);
+                                found.iter().map(|f| (f.start, f.end)).collect()
+                            }
+                            None => self.redact_field(&mut l.text, &field, findings, node_cache).map_err(failed)?,
+                        };
+                        for (sp, f) in spans.iter().zip(&findings[before..]) {
+                            line_spans.push((l.bounds, original.clone(), *sp, (f.entity, f.detector)));
+                        }
+                        line_hits += spans.len();
+                        if vouches(picture, &original) {
+                            vouchers.push(l.bounds);
+                        }
+                    }
+                } else if vouches(picture, &n.text) {
+                    vouchers.push(n.bounds);
                 }
-                boxes.push(PaintBox::new(n.bounds, PaintReason::SecureNode));
-            } else if !node_spans.is_empty() && (line_hits == 0 || pieces.is_none()) {
-                // No lines, or a value straddles lines where they cannot be told: the whole node.
-                boxes.push(PaintBox { finding: node_entity, ..PaintBox::new(n.bounds, PaintReason::NodeText) });
+                if n.secure {
+                    n.text.clear();
+                    if let Some(lines) = n.lines.as_mut() {
+                        lines.iter_mut().for_each(|l| l.text.clear());
+                    }
+                    boxes.push(PaintBox::new(n.bounds, PaintReason::SecureNode));
+                } else if !node_spans.is_empty() && (line_hits == 0 || pieces.is_none()) {
+                    // No lines, or a value straddles lines where they cannot be told: the whole node.
+                    boxes.push(PaintBox { finding: node_entity, ..PaintBox::new(n.bounds, PaintReason::NodeText) });
+                }
+                kept_nodes.push(n);
             }
-            kept_nodes.push(n);
-        }
-        // Values split over a row of boxes: each box's text goes, and its pixels.
-        let cells: Vec<rows::Cell> = originals.iter().map(|(k, t, b, r)| rows::Cell { index: *k, text: t, bounds: *b, role: r.as_deref() }).collect();
-        for j in rows::join(&cells, &|t| self.detect_with(t, None).unwrap_or_default()) {
-            let action = self.policy.action(j.entity);
-            for &k in &j.nodes {
-                let n = &mut kept_nodes[k];
-                let len = n.text.len();
-                findings.push(FindingReport { entity: j.entity, detector: j.detector, field: "nodes (row)".into(), start: 0, end: len, action: action.name(), keys: None });
-                n.text = crate::operators::replacement(action, j.entity, &n.text, &self.pseudo);
-                boxes.push(PaintBox { finding: Some((j.entity, j.detector)), ..PaintBox::new(n.bounds, PaintReason::NodeText) });
+            // Values split over a row of boxes: each box's text goes, and its pixels.
+            let cells: Vec<rows::Cell> = originals.iter().map(|(k, t, b, r)| rows::Cell { index: *k, text: t, bounds: *b, role: r.as_deref() }).collect();
+            for j in rows::join(&cells, &|t| self.detect_with(t, None).unwrap_or_default()) {
+                let action = self.policy.action(j.entity);
+                for &k in &j.nodes {
+                    let n = &mut kept_nodes[k];
+                    let len = n.text.len();
+                    findings.push(FindingReport { entity: j.entity, detector: j.detector, field: "nodes (row)".into(), start: 0, end: len, action: action.name(), keys: None });
+                    n.text = crate::operators::replacement(action, j.entity, &n.text, &self.pseudo);
+                    boxes.push(PaintBox { finding: Some((j.entity, j.detector)), ..PaintBox::new(n.bounds, PaintReason::NodeText) });
+                }
             }
-        }
-        s.windows = (!kept_windows.is_empty()).then_some(kept_windows);
-        s.nodes = Some(kept_nodes);
-        let bytes = frames.read_checked(&s.image)?;
+            s.windows = (!kept_windows.is_empty()).then_some(kept_windows);
+            s.nodes = Some(kept_nodes);
+                Ok(())
+            },
+        );
+        // The text work's outcome first (as when it ran before the frame was read).
+        text_done?;
+        let (bytes, mut img) = pixels?;
         let name = frame_name(seq, &s.image);
         // A byte-identical frame whose boxes, spans and layout are the previous frame's too
         // leaves as that frame's output did, undecoded.
@@ -204,10 +223,7 @@ impl Engine {
                 return Ok(FrameOut { stats, bytes: out.bytes.clone() });
             }
         }
-        let mut img = paint::decode(&bytes, self.policy.file.limits.max_image_pixels)?;
         drop(bytes);
-        // What the detectors see is what leaves: text drawn only in the alpha channel shows.
-        paint::flatten_alpha(&mut img);
         let layout = scan::Layout { windows: &windows, in_scope: &in_scope, nodes: s.nodes.as_deref().unwrap_or_default(), vouchers: &vouchers };
         let size = img.dimensions();
         let layout_key = reuse::hash_debug(&[&windows, &in_scope]);

@@ -299,7 +299,13 @@ mod tests {
         assert!(matches!(m.plan(1, (200, 100), 7, &tiles), Plan::Full));
         assert!(m.same_output(1, 3, 4).is_none());
         m.forget();
-        assert!(!m.remembers());
+        assert!(!m.remembers() && !m.expects_change(), "nothing remembered, no change expected");
+        let out = Output { bytes: vec![1], boxes: Vec::new(), faces: 0, text_regions: 0 };
+        m.remember(1, (200, 100), 7, tiles.clone(), Parts::default(), true, true, 3, 4, out);
+        assert!(m.expects_change(), "a stream whose last frame changed");
+        let out = Output { bytes: vec![1], boxes: Vec::new(), faces: 0, text_regions: 0 };
+        m.remember(1, (200, 100), 7, tiles.clone(), Parts::default(), true, false, 3, 4, out);
+        assert!(!m.expects_change(), "a stream standing still");
     }
 
     /// The row-by-row hashing that `tile_hashes` replaced (ee19f04): the same hashes, in the
