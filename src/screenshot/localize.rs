@@ -192,33 +192,8 @@ pub fn unvouched_areas(img: &image::RgbaImage, vouchers: &[Rect], cell: u32, max
     if w < 2 || h < 2 {
         return Vec::new();
     }
-    // Voucher mask at full resolution (cheap: the sum of the vouchers' areas).
-    let mut vouched = vec![false; (w * h) as usize];
-    for v in vouchers {
-        let (x0, y0) = (v.x().clamp(0, w as i64) as u32, v.y().clamp(0, h as i64) as u32);
-        let (x1, y1) = ((v.x() + v.w()).clamp(0, w as i64) as u32, (v.y() + v.h()).clamp(0, h as i64) as u32);
-        for y in y0..y1 {
-            vouched[(y * w + x0) as usize..(y * w + x1) as usize].fill(true);
-        }
-    }
     let (cw, ch) = (w.div_ceil(cell), h.div_ceil(cell));
-    let mut ink = vec![false; (cw * ch) as usize];
-    let raw = img.as_raw();
-    let luma = |x: u32, y: u32| {
-        let i = ((y * w + x) * 4) as usize;
-        (raw[i] as i32 * 3 + raw[i + 1] as i32 * 6 + raw[i + 2] as i32) / 10
-    };
-    for y in (0..h - 1).step_by(2) {
-        for x in (0..w - 1).step_by(2) {
-            if vouched[(y * w + x) as usize] {
-                continue;
-            }
-            let c = luma(x, y);
-            if (c - luma(x + 1, y)).abs() > 40 || (c - luma(x, y + 1)).abs() > 40 {
-                ink[((y / cell) * cw + x / cell) as usize] = true;
-            }
-        }
-    }
+    let ink = ink_cells(img, vouchers, cell);
     // Group touching ink cells (8-connectivity).
     let mut boxes: Vec<(u32, u32, u32, u32)> = cell_groups(&ink, cw, ch).into_iter().map(|g| (g.x0, g.y0, g.x1, g.y1)).collect();
     if boxes.len() > max_areas {
@@ -235,6 +210,43 @@ pub fn unvouched_areas(img: &image::RgbaImage, vouchers: &[Rect], cell: u32, max
             Rect([px0 as i64, py0 as i64, (px1 - px0) as i64, (py1 - py0) as i64])
         })
         .collect()
+}
+
+/// Which `cell`-px cells hold ink outside every voucher: a pixel (x, y) at even x and y is ink
+/// when its luma differs by more than 40 from its right or lower neighbour's. Vouchers are
+/// marked on the sampled grid only, and each sampled row is read straight from the raw bytes.
+fn ink_cells(img: &image::RgbaImage, vouchers: &[Rect], cell: u32) -> Vec<bool> {
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let cell = cell as usize;
+    let (cw, ch) = (w.div_ceil(cell), h.div_ceil(cell));
+    // Sampled positions: x, y even and below w - 1, h - 1.
+    let (sw, sh) = ((w - 1).div_ceil(2), (h - 1).div_ceil(2));
+    let mut vouched = vec![false; sw * sh];
+    for v in vouchers {
+        let clip = |a: i64, n: usize| a.clamp(0, n as i64) as usize;
+        let (x0, y0, x1, y1) = (clip(v.x(), w), clip(v.y(), h), clip(v.x() + v.w(), w), clip(v.y() + v.h(), h));
+        // Sampled indices i with 2i in [x0, x1).
+        let (i0, i1) = (x0.div_ceil(2).min(sw), x1.div_ceil(2).min(sw));
+        for j in y0.div_ceil(2)..y1.div_ceil(2).min(sh) {
+            vouched[j * sw + i0..j * sw + i1.max(i0)].fill(true);
+        }
+    }
+    let mut ink = vec![false; cw * ch];
+    let (raw, stride) = (img.as_raw(), w * 4);
+    let luma = |p: &[u8]| (p[0] as i32 * 3 + p[1] as i32 * 6 + p[2] as i32) / 10;
+    for j in 0..sh {
+        let y = 2 * j;
+        let (row, below) = (&raw[y * stride..(y + 1) * stride], &raw[(y + 1) * stride..(y + 2) * stride]);
+        let cells = &mut ink[(y / cell) * cw..(y / cell + 1) * cw];
+        for (i, _) in vouched[j * sw..(j + 1) * sw].iter().enumerate().filter(|(_, v)| !**v) {
+            let x = 2 * i * 4;
+            let c = luma(&row[x..x + 3]);
+            if (c - luma(&row[x + 4..x + 7])).abs() > 40 || (c - luma(&below[x..x + 3])).abs() > 40 {
+                cells[2 * i / cell] = true;
+            }
+        }
+    }
+    ink
 }
 
 #[cfg(test)]
@@ -266,6 +278,62 @@ mod tests {
         assert_eq!(coverage_reaching(&word, &[line], 8, ink_reach), 1.0);
         assert_eq!(coverage_reaching(&Rect([50, 20, 8, 5]), &[line], 8, ink_reach), 1.0, "a dot in a short line");
         assert_eq!(coverage_reaching(&word, &[Rect([0, 0, 100, 60])], 8, ink_reach), 0.0, "a box of several lines is not the word's line");
+    }
+
+    /// The full-resolution voucher mask and pixel lookups `ink_cells` replaced.
+    fn ink_cells_by_pixel(img: &image::RgbaImage, vouchers: &[Rect], cell: u32) -> Vec<bool> {
+        let (w, h) = (img.width(), img.height());
+        let mut vouched = vec![false; (w * h) as usize];
+        for v in vouchers {
+            let (x0, y0) = (v.x().clamp(0, w as i64) as u32, v.y().clamp(0, h as i64) as u32);
+            let (x1, y1) = ((v.x() + v.w()).clamp(0, w as i64) as u32, (v.y() + v.h()).clamp(0, h as i64) as u32);
+            for y in y0..y1 {
+                vouched[(y * w + x0) as usize..(y * w + x1.max(x0)) as usize].fill(true);
+            }
+        }
+        let (cw, ch) = (w.div_ceil(cell), h.div_ceil(cell));
+        let mut ink = vec![false; (cw * ch) as usize];
+        let raw = img.as_raw();
+        let luma = |x: u32, y: u32| {
+            let i = ((y * w + x) * 4) as usize;
+            (raw[i] as i32 * 3 + raw[i + 1] as i32 * 6 + raw[i + 2] as i32) / 10
+        };
+        for y in (0..h - 1).step_by(2) {
+            for x in (0..w - 1).step_by(2) {
+                if vouched[(y * w + x) as usize] {
+                    continue;
+                }
+                let c = luma(x, y);
+                if (c - luma(x + 1, y)).abs() > 40 || (c - luma(x, y + 1)).abs() > 40 {
+                    ink[((y / cell) * cw + x / cell) as usize] = true;
+                }
+            }
+        }
+        ink
+    }
+
+    #[test]
+    fn ink_cells_match_the_pixel_scan() {
+        let mut seed = 5u32;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        for (w, h) in [(2, 2), (3, 3), (33, 17), (64, 64), (131, 77), (200, 9)] {
+            for round in 0..6 {
+                // Sparse dots of ink on a flat page, and vouchers of odd and even edges, some
+                // past the frame, some empty or inverted.
+                let img = image::RgbaImage::from_fn(w, h, |_, _| if next() % 13 == 0 { image::Rgba([0, 0, 0, 255]) } else { image::Rgba([250, 250, 250, 255]) });
+                let vouchers: Vec<Rect> = (0..round * 2)
+                    .map(|_| Rect([next() as i64 % (w as i64 + 20) - 10, next() as i64 % (h as i64 + 20) - 10, next() as i64 % 60 - 5, next() as i64 % 40 - 5]))
+                    .collect();
+                for cell in [4, 8, 32] {
+                    assert_eq!(ink_cells(&img, &vouchers, cell), ink_cells_by_pixel(&img, &vouchers, cell), "{w}x{h}, round {round}, cell {cell}, {vouchers:?}");
+                }
+            }
+        }
     }
 
     #[test]
