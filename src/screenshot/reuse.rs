@@ -3,7 +3,7 @@
 //! change, and the models run again only where they did.
 //!
 //! A frame is cut into [`TILE`]-px tiles, each hashed under a per-process random key
-//! (aHash; the hashes live in memory only, in the stream's [`FrameMemory`], and are never
+//! (SipHash; the hashes live in memory only, in the stream's [`FrameMemory`], and are never
 //! written anywhere). Against the previous frame's hashes, the changed ("dirty") tiles say
 //! where the models must look again ([`Dirty`]); [`crate::screenshot::scan`] decides per
 //! model what that means. Nothing is reused across a change of engine, frame size, windows or
@@ -34,12 +34,10 @@ pub const MAX_DIRTY: f64 = 0.35;
 /// go stale for long.
 pub const MAX_CHAIN: u32 = 32;
 
-/// The process's key: random, made once, kept in memory only. aHash (keyed, made to resist
-/// collisions aimed without the key; ~3.5x SipHash's speed on 128-byte rows of a tile, which
-/// a stream hashes 8 MB of per 1080p frame).
-fn key() -> &'static ahash::RandomState {
-    static KEY: OnceLock<ahash::RandomState> = OnceLock::new();
-    KEY.get_or_init(ahash::RandomState::new)
+/// The process's key: random, made once, kept in memory only.
+fn key() -> &'static std::hash::RandomState {
+    static KEY: OnceLock<std::hash::RandomState> = OnceLock::new();
+    KEY.get_or_init(std::hash::RandomState::new)
 }
 
 /// A keyed hash of bytes.
