@@ -100,6 +100,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--layers", type=int, default=None, help="keep only the first N encoder layers")
     ap.add_argument("--init", default=None, help="a student's params.npz to go on training from (instead of cutting a new one)")
+    ap.add_argument("--cut-from", default=None, help="a student's params.npz to cut the new student from (its layers, heads and FFN units; default: the teacher's)")
     a = ap.parse_args()
 
     rng = random.Random(a.seed)
@@ -134,7 +135,7 @@ def main():
         # teach on every token), special tokens stay O.
         encoded = [(i, [0 if j in (0, len(i) - 1) else int(k) for j, k in enumerate(s.argmax(-1))] if r.get("silver") else y, s)
                    for (i, y), s, r in zip(encoded, soft, train_rows)]
-        tp = student.teacher_params(a.teacher)
+        tp = dict(np.load(a.cut_from)) if a.cut_from else student.teacher_params(a.teacher)
         n_layers, width, ffn = map(int, a.student.split("x"))
         keep = [int(k) for k in a.keep_layers.split(",")]
         assert len(keep) == n_layers, "--keep-layers names one teacher layer per student layer"
@@ -145,7 +146,7 @@ def main():
             states, head_act, ffn_act = student.activations(tp, sample[:24])
             p0 = student.shrink(tp, keep, width, width // bert.HEAD_DIM, ffn, states, head_act, ffn_act)
         p = {k: jnp.asarray(v) for k, v in p0.items()}
-        start = f"continued from {a.init}" if a.init else f"from teacher layers {keep}"
+        start = f"continued from {a.init}" if a.init else f"from {a.cut_from} layers {keep}" if a.cut_from else f"from teacher layers {keep}"
         print(f"student {a.student} {start}: {sum(v.size for v in p0.values()) / 1e6:.1f} M parameters", flush=True)
     else:
         encoded = [(i, y, None) for i, y in encoded]
