@@ -217,8 +217,12 @@ pub fn unvouched_areas(img: &image::RgbaImage, vouchers: &[Rect], cell: u32, max
 /// marked on the sampled grid only, and each sampled row is read straight from the raw bytes.
 fn ink_cells(img: &image::RgbaImage, vouchers: &[Rect], cell: u32) -> Vec<bool> {
     let (w, h) = (img.width() as usize, img.height() as usize);
-    let cell = cell as usize;
+    let cell = cell.max(1) as usize;
     let (cw, ch) = (w.div_ceil(cell), h.div_ceil(cell));
+    if w < 2 || h < 2 {
+        // No pixel has both neighbours: no ink (and `w - 1` below must not wrap).
+        return vec![false; cw * ch];
+    }
     // Sampled positions: x, y even and below w - 1, h - 1.
     let (sw, sh) = ((w - 1).div_ceil(2), (h - 1).div_ceil(2));
     let mut vouched = vec![false; sw * sh];
@@ -283,6 +287,10 @@ mod tests {
     /// The full-resolution voucher mask and pixel lookups `ink_cells` replaced.
     fn ink_cells_by_pixel(img: &image::RgbaImage, vouchers: &[Rect], cell: u32) -> Vec<bool> {
         let (w, h) = (img.width(), img.height());
+        if w < 2 || h < 2 {
+            // `unvouched_areas` never scanned these.
+            return vec![false; (w.div_ceil(cell) * h.div_ceil(cell)) as usize];
+        }
         let mut vouched = vec![false; (w * h) as usize];
         for v in vouchers {
             let (x0, y0) = (v.x().clamp(0, w as i64) as u32, v.y().clamp(0, h as i64) as u32);
@@ -321,7 +329,7 @@ mod tests {
             seed ^= seed << 5;
             seed
         };
-        for (w, h) in [(2, 2), (3, 3), (33, 17), (64, 64), (131, 77), (200, 9)] {
+        for (w, h) in [(0, 0), (1, 5), (5, 1), (2, 2), (3, 3), (33, 17), (64, 64), (131, 77), (200, 9)] {
             for round in 0..6 {
                 // Sparse dots of ink on a flat page, and vouchers of odd and even edges, some
                 // past the frame, some empty or inverted.
