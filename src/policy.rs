@@ -34,7 +34,7 @@ pub struct ModelsFile {
     pub faces: bool,
     /// Detect text regions in frames (PP-OCRv4 det), painted where no checked UI node covers them.
     pub text_regions: bool,
-    /// Directory holding centerface.onnx and text_det.onnx; empty: the default (see README).
+    /// Directory holding the models (centerface_head.onnx, centerface_tail.onnx, text_det.onnx, ner.onnx); empty: the default (see README).
     pub dir: String,
     /// Intra-op threads per model; 0: all cores.
     pub threads: usize,

@@ -15,7 +15,7 @@ fn root() -> PathBuf {
 }
 
 fn faces() -> FaceDetector {
-    FaceDetector::load(&root().join("models/centerface.onnx"), 1, 2, 640, 0.5).expect("run `make runtime` first")
+    FaceDetector::load(&root().join("models"), 1, 2, 640, 0.5).expect("run `make runtime` first")
 }
 
 #[test]
@@ -147,4 +147,65 @@ fn mask_all_text_apps_paint_vouched_text_too() {
     // Inside the ink of "Project status: on track" (drawn at 60,120 in 14 px).
     let painted = (65..150).filter(|&x| img.get_pixel(x, 128).0 == [0, 0, 0, 255]).count();
     assert!(painted > 80, "vouched text in a mask-all window left readable ({painted} px painted)");
+}
+
+/// A stream's face pass whose head runs again over the change alone
+/// (`veil::screenshot::face_reuse`) computes what a whole pass computes: the same head outputs
+/// everywhere, the same faces. Changes of several kinds and places (noise, a face arriving and
+/// moving, a flat fill; at the frame's corners and edges, where a crop's edge is the frame's),
+/// one after another on one memo.
+#[test]
+fn the_head_over_a_change_alone_computes_what_a_whole_pass_does() {
+    use veil::screenshot::face_reuse::whole_faces;
+    let fd = faces();
+    let photo = image::open(root().join("testdata/faces/astronaut.png")).unwrap().into_rgba8();
+    // A busy frame: the photo stretched over it, and a head at 200 px.
+    let mut img = image::imageops::resize(&photo, 1920, 1080, image::imageops::FilterType::Triangle);
+    image::imageops::replace(&mut img, &image::imageops::crop_imm(&head_in_frame(200, 0, 0), 0, 0, 200, 200).to_image(), 1500, 700);
+    let head = image::imageops::crop_imm(&photo, 110, 0, 240, 240).to_image();
+    let (_, mut memo, work) = whole_faces(&fd, &img, None).unwrap();
+    assert_eq!(work.cells, work.of, "nothing kept: the head runs whole");
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: u32| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as u32
+    };
+    let mut partial = 0;
+    for step in 0..14 {
+        // Where: anywhere, or hard against a corner or an edge.
+        let (w, h) = (8 + next(160), 8 + next(90));
+        let (x, y) = match step % 4 {
+            0 => (0, 0),
+            1 => (1920 - w, 1080 - h),
+            2 => (next(1920 - w), 1080 - h),
+            _ => (next(1920 - w), next(1080 - h)),
+        };
+        match step % 3 {
+            0 => (x..x + w).for_each(|px| (y..y + h).for_each(|py| img.put_pixel(px, py, image::Rgba([next(256) as u8, next(256) as u8, next(256) as u8, 255])))),
+            1 => {
+                let side = 90 + next(90);
+                let face = image::imageops::resize(&head, side, side, image::imageops::FilterType::Triangle);
+                image::imageops::replace(&mut img, &face, x.min(1920 - side) as i64, y.min(1080 - side) as i64);
+            }
+            _ => (x..x + w).for_each(|px| (y..y + h).for_each(|py| img.put_pixel(px, py, image::Rgba([40, 120, 200, 255])))),
+        }
+        let (kept, next_memo, work) = whole_faces(&fd, &img, Some(&memo)).unwrap();
+        let (fresh, whole, _) = whole_faces(&fd, &img, None).unwrap();
+        let (a, b) = (next_memo.features(), whole.features());
+        let worst = |p: &[f32], q: &[f32]| p.iter().zip(q).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+        assert_eq!((a.f8.len(), a.f4.len()), (b.f8.len(), b.f4.len()));
+        assert!(worst(&a.f8, &b.f8) <= 1e-4 && worst(&a.f4, &b.f4) <= 1e-4, "step {step}: f8 off by {}, f4 by {}", worst(&a.f8, &b.f8), worst(&a.f4, &b.f4));
+        assert_eq!(kept.len(), fresh.len(), "step {step}");
+        for (k, f) in kept.iter().zip(&fresh) {
+            assert!(iou_of(&k.rect, &f.rect) > 0.99 && (k.score - f.score).abs() < 1e-4, "step {step}: {k:?} vs {f:?}");
+        }
+        partial += usize::from(work.cells < work.of);
+        memo = next_memo;
+    }
+    assert!(partial >= 10, "the head ran over the change alone on {partial} of 14 frames");
+    // No change at all: nothing runs again, the same faces.
+    let (again, _, work) = whole_faces(&fd, &img, Some(&memo)).unwrap();
+    assert_eq!((work.cells, again.len()), (0, whole_faces(&fd, &img, None).unwrap().0.len()));
 }

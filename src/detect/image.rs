@@ -33,13 +33,7 @@ pub fn input_size(w: u32, h: u32, max_side: u32) -> (u32, u32) {
 /// Resizes to `(w, h)` and lays the pixels out as a 1x3xHxW BGR tensor, each value mapped by
 /// `f` (per channel index in B, G, R order).
 pub fn bgr_tensor(img: &RgbaImage, w: u32, h: u32, f: impl Fn(usize, u8) -> f32) -> ndarray::Array4<f32> {
-    let resized;
-    let src = if (img.width(), img.height()) == (w, h) {
-        img
-    } else {
-        resized = if w <= img.width() && h <= img.height() { downscale(img, w, h) } else { image::imageops::resize(img, w, h, image::imageops::FilterType::Triangle) };
-        &resized
-    };
+    let src = resized(img, w, h);
     // Lookup tables: one per channel, 256 entries.
     let lut: [[f32; 256]; 3] = std::array::from_fn(|c| std::array::from_fn(|v| f(c, v as u8)));
     let plane = (w * h) as usize;
@@ -52,6 +46,17 @@ pub fn bgr_tensor(img: &RgbaImage, w: u32, h: u32, f: impl Fn(usize, u8) -> f32)
         r[i] = lut[2][px[0] as usize];
     }
     ndarray::Array4::from_shape_vec((1, 3, h as usize, w as usize), data).expect("shape matches length")
+}
+
+/// The image at `(w, h)`: itself, or [`downscale`]d, or (any side growing) resampled.
+pub fn resized(img: &RgbaImage, w: u32, h: u32) -> std::borrow::Cow<'_, RgbaImage> {
+    if (img.width(), img.height()) == (w, h) {
+        std::borrow::Cow::Borrowed(img)
+    } else if w <= img.width() && h <= img.height() {
+        std::borrow::Cow::Owned(downscale(img, w, h))
+    } else {
+        std::borrow::Cow::Owned(image::imageops::resize(img, w, h, image::imageops::FilterType::Triangle))
+    }
 }
 
 /// A fast downscale for detector inputs: each output pixel averages four source samples

@@ -141,7 +141,7 @@ impl Engine {
         let (pool, per) = runtime::pool_shape(threads);
         // The rule catalogue compiles while the models load (each its sessions and a first
         // run): an engine's start-up is the longest of them, not their sum.
-        let load_faces = || m.faces.then(|| FaceDetector::load(&dir.join("centerface.onnx"), pool, per, m.face_max_side, m.face_threshold)).transpose();
+        let load_faces = || m.faces.then(|| FaceDetector::load(&dir, pool, per, m.face_max_side, m.face_threshold)).transpose();
         let load_text = || m.text_regions.then(|| TextRegionDetector::load(&dir.join("text_det.onnx"), pool, per, m.text_max_side)).transpose();
         let load_ner = || m.ner.then(|| NerDetector::load(&dir.join("ner.onnx"), &dir.join("ner_tokenizer.json"), pool, per, m.ner_thresholds())).transpose();
         let (rules, (faces, (text_regions, ner))) = rayon::join(

@@ -6,6 +6,7 @@
 //! It must never write a frame whose pixels it could not check: a model failure or an image it
 //! cannot decode drops the event.
 
+pub mod face_reuse;
 pub mod glyphs;
 pub mod localize;
 pub mod paint;
@@ -232,8 +233,9 @@ impl Engine {
         // tile hashes and the search for areas; it sees this very frame, whatever the plan.
         let early = self.faces.is_some() && memory.as_deref().is_some_and(FrameMemory::expects_change);
         let frame = &img;
+        let face_memo = memory.as_deref().and_then(|m| m.face_memo(self.id));
         let (early_whole, (span_boxes, tiles, reused, changed, scanned)) = rayon::join(
-            || early.then(|| self.whole_faces(frame, &Plan::Full)),
+            || early.then(|| self.whole_faces(frame, &Plan::Full, face_memo)),
             || {
                 // Spans inside lines: to their glyphs where the ink aligns with the text, else
                 // the proportional estimate with its wide margins.
@@ -256,7 +258,7 @@ impl Engine {
                 let scanned = if early {
                     self.scan_areas(frame, &layout, &plan).map(|a| (None, a))
                 } else {
-                    let (whole, areas) = rayon::join(|| self.whole_faces(frame, &plan), || self.scan_areas(frame, &layout, &plan));
+                    let (whole, areas) = rayon::join(|| self.whole_faces(frame, &plan, face_memo), || self.scan_areas(frame, &layout, &plan));
                     whole.and_then(|w| areas.map(|a| (Some(w), a)))
                 };
                 (span_boxes, tiles, reused, changed, scanned)

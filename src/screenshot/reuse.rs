@@ -40,6 +40,11 @@ fn key() -> &'static std::hash::RandomState {
     KEY.get_or_init(std::hash::RandomState::new)
 }
 
+/// A hasher under the process's key.
+pub(crate) fn hasher() -> std::hash::DefaultHasher {
+    key().build_hasher()
+}
+
 /// A keyed hash of bytes.
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = key().build_hasher();
@@ -233,6 +238,11 @@ impl FrameMemory {
     pub(crate) fn remember(&mut self, engine: u64, size: (u32, u32), layout: u64, tiles: Vec<u64>, parts: Parts, reused: bool, changed: bool, input: u64, facts: u64, output: Output) {
         let chain = if reused { self.last.as_ref().map_or(0, |l| l.chain) + 1 } else { 0 };
         self.last = Some(Arc::new(Last { engine, size, layout, tiles, parts, chain, changed, input, facts, output: Arc::new(output) }));
+    }
+
+    /// The last frame's whole-frame face pass, kept for the next frame's (of this engine).
+    pub(crate) fn face_memo(&self, engine: u64) -> Option<&super::face_reuse::FaceMemo> {
+        self.last.as_ref().filter(|l| l.engine == engine).and_then(|l| l.parts.face_memo.as_deref())
     }
 
     /// Is the next frame likely to change (the last one did)? Then the whole-frame face pass,

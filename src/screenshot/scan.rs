@@ -7,11 +7,13 @@
 //! nothing of the text drawn inside a picture), nor a window-sized container (see
 //! [`localize::coverage`]).
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use image::RgbaImage;
 use rayon::prelude::*;
 
+use super::face_reuse::{self, FaceMemo};
 use super::reuse::Plan;
 use super::{localize, pictures};
 use crate::capture::{Node, Rect, WindowRef};
@@ -75,8 +77,10 @@ pub(crate) struct Scan {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Parts {
     /// Faces of the whole-frame pass (on a reusing frame with no change: the previous ones;
-    /// with any change the pass runs again whole).
+    /// with any change the pass runs again, its head over the change alone: [`face_reuse`]).
     pub whole_faces: Vec<Region>,
+    /// What that pass keeps for the next frame of a stream.
+    pub face_memo: Option<Arc<FaceMemo>>,
     /// Areas searched up close for faces (picture nodes, picture-like regions), each with
     /// what was found in it.
     pub face_areas: Vec<(Rect, Vec<Region>)>,
@@ -102,11 +106,27 @@ pub(crate) struct Areas {
     pub text_ms: f64,
 }
 
+/// The whole-frame face pass's outcome ([`Engine::whole_faces`]).
+#[derive(Debug, Default)]
+pub(crate) struct Whole {
+    pub faces: Vec<Region>,
+    pub ms: f64,
+    pub memo: Option<Arc<FaceMemo>>,
+}
+
 impl Parts {
     /// A scan's parts from the whole-frame face pass ([`Engine::whole_faces`]) and the rest.
-    pub(crate) fn assemble(whole: Option<(Vec<Region>, f64)>, areas: Areas) -> Parts {
-        let (whole_faces, whole_ms) = whole.unwrap_or_default();
-        Parts { whole_faces, face_areas: areas.face_areas, text_areas: areas.text_areas, picture_cells: areas.picture_cells, faces_ms: areas.faces_ms + whole_ms, text_ms: areas.text_ms }
+    pub(crate) fn assemble(whole: Option<Whole>, areas: Areas) -> Parts {
+        let whole = whole.unwrap_or_default();
+        Parts {
+            whole_faces: whole.faces,
+            face_memo: whole.memo,
+            face_areas: areas.face_areas,
+            text_areas: areas.text_areas,
+            picture_cells: areas.picture_cells,
+            faces_ms: areas.faces_ms + whole.ms,
+            text_ms: areas.text_ms,
+        }
     }
 }
 
@@ -122,23 +142,26 @@ impl Engine {
     /// their pixels are unchanged, the models run again only over the change (see
     /// [`super::reuse`]).
     pub(crate) fn scan_parts(&self, img: &RgbaImage, l: &Layout, plan: &Plan) -> Result<Parts, ModelError> {
-        let (whole, areas) = rayon::join(|| self.whole_faces(img, plan), || self.scan_areas(img, l, plan));
+        let (whole, areas) = rayon::join(|| self.whole_faces(img, plan, None), || self.scan_areas(img, l, plan));
         Ok(Parts::assemble(whole?, areas?))
     }
 
     /// The whole-frame face pass (`None` with faces off), and the milliseconds it took: with
     /// [`Plan::Reuse`] and no tile changed, the previous frame's result (it saw these very
-    /// pixels); on any change it runs again over the whole frame. Over the change alone (a crop
-    /// and a margin) it is not what a full scan computes: a face bigger than the margin and
-    /// uncovered in part (a tooltip closing over a photo) is seen cut or not at all, and a face
-    /// near the change can score differently in a different crop. Fail closed: run the model.
-    pub(crate) fn whole_faces(&self, img: &RgbaImage, plan: &Plan) -> Result<Option<(Vec<Region>, f64)>, ModelError> {
-        if self.faces.is_none() {
-            return Ok(None);
-        }
+    /// pixels); on any change it runs again over the whole frame, its head (with `memo`, the
+    /// stream's last frame's pass) over the change alone, computing what a whole pass does
+    /// ([`face_reuse`]). Over the change alone, the whole model would not: a face bigger than
+    /// a margin and uncovered in part (a tooltip closing over a photo) would be seen cut or not
+    /// at all, and a face near the change can score differently in a different crop.
+    pub(crate) fn whole_faces(&self, img: &RgbaImage, plan: &Plan, memo: Option<&FaceMemo>) -> Result<Option<Whole>, ModelError> {
+        let Some(fd) = &self.faces else { return Ok(None) };
         match plan {
-            Plan::Reuse { previous, dirty } if dirty.is_clean() => Ok(Some((previous.whole_faces.clone(), 0.0))),
-            _ => self.call(img, &Call::WholeFaces).map(Some),
+            Plan::Reuse { previous, dirty } if dirty.is_clean() => Ok(Some(Whole { faces: previous.whole_faces.clone(), ms: 0.0, memo: previous.face_memo.clone() })),
+            _ => {
+                let t = Instant::now();
+                let (faces, memo, _) = face_reuse::whole_faces(fd, img, memo)?;
+                Ok(Some(Whole { faces, ms: ms(t), memo: Some(Arc::new(memo)) }))
+            }
         }
     }
 
@@ -222,7 +245,6 @@ impl Engine {
                     text_areas[i].1 = Some(found);
                     out.text_ms += took;
                 }
-                Call::WholeFaces => return Err(ModelError::Run("the whole-frame face pass is not an area".into())),
             }
         }
         // Every area either kept its previous result or was a call. One left without either
@@ -241,9 +263,8 @@ impl Engine {
             let (w, h) = input_size(w, h, side);
             w as u64 * h as u64
         };
-        let (fw, tw) = (self.faces.as_ref().map_or(0, |f| f.max_side), self.text_regions.as_ref().map_or(0, |t| t.max_side));
+        let tw = self.text_regions.as_ref().map_or(0, |t| t.max_side);
         match *c {
-            Call::WholeFaces => pixels(img.width(), img.height(), fw),
             Call::TextWhole(_) => pixels(img.width(), img.height(), tw),
             Call::FaceArea(_, a) => (FaceDetector::near_target(a) as u64).pow(2),
             Call::TextArea(_, a) => {
@@ -257,7 +278,6 @@ impl Engine {
     fn call(&self, img: &RgbaImage, c: &Call) -> Result<(Vec<Region>, f64), ModelError> {
         let t = Instant::now();
         let found = match (*c, &self.faces, &self.text_regions) {
-            (Call::WholeFaces, Some(fd), _) => fd.detect(img)?,
             (Call::FaceArea(_, a), Some(fd), _) => fd.detect_in(img, a)?,
             (Call::TextWhole(_), _, Some(td)) => td.detect(img)?,
             (Call::TextArea(_, a), _, Some(td)) => td.detect_areas(img, &[a])?,
@@ -268,11 +288,10 @@ impl Engine {
     }
 }
 
-/// A model call of a scan: the whole-frame face pass, faces up close in an area (with its
-/// index among the face areas), or text regions in the whole frame or in an area.
+/// A model call of a scan's areas: faces up close in an area (with its index among the face
+/// areas), or text regions in the whole frame or in an area.
 #[derive(Debug, Clone, Copy)]
 enum Call {
-    WholeFaces,
     FaceArea(usize, Rect),
     TextWhole(usize),
     TextArea(usize, Rect),
