@@ -187,7 +187,7 @@ def fold_affine(raw):
 # CenterFace cut in two where its backbone's stride-8 stage ends (`f8`, 32 channels at 1/8)
 # with the decoder's stride-4 lateral branch (`f4`, 24 channels at 1/4): every layer before
 # the cut sees at most 29 input pixels either side of its output cell, so a stream frame's
-# head runs again over its changed pixels alone (`src/detect/face_memo.rs`).
+# head runs again over its changed pixels alone (`src/screenshot/face_reuse.rs`).
 CUT = {"413": "f8", "531": "f4"}
 
 

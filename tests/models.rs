@@ -163,8 +163,9 @@ fn the_head_over_a_change_alone_computes_what_a_whole_pass_does() {
     let mut img = image::imageops::resize(&photo, 1920, 1080, image::imageops::FilterType::Triangle);
     image::imageops::replace(&mut img, &image::imageops::crop_imm(&head_in_frame(200, 0, 0), 0, 0, 200, 200).to_image(), 1500, 700);
     let head = image::imageops::crop_imm(&photo, 110, 0, 240, 240).to_image();
-    let (_, mut memo, work) = whole_faces(&fd, &img, None).unwrap();
+    let (_, memo, work) = whole_faces(&fd, &img, None).unwrap();
     assert_eq!(work.cells, work.of, "nothing kept: the head runs whole");
+    let mut memo = memo.expect("a 1080p frame's pass is kept");
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = move |n: u32| {
         seed ^= seed << 13;
@@ -193,6 +194,7 @@ fn the_head_over_a_change_alone_computes_what_a_whole_pass_does() {
         }
         let (kept, next_memo, work) = whole_faces(&fd, &img, Some(&memo)).unwrap();
         let (fresh, whole, _) = whole_faces(&fd, &img, None).unwrap();
+        let (next_memo, whole) = (next_memo.unwrap(), whole.unwrap());
         let (a, b) = (next_memo.features(), whole.features());
         let worst = |p: &[f32], q: &[f32]| p.iter().zip(q).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
         assert_eq!((a.f8.len(), a.f4.len()), (b.f8.len(), b.f4.len()));
@@ -205,6 +207,15 @@ fn the_head_over_a_change_alone_computes_what_a_whole_pass_does() {
         memo = next_memo;
     }
     assert!(partial >= 10, "the head ran over the change alone on {partial} of 14 frames");
+    // A long chain of partial passes ends in a whole one.
+    let mut wholes = 0;
+    for k in 0..veil::screenshot::reuse::MAX_CHAIN + 2 {
+        img.put_pixel(900 + k, 500, image::Rgba([k as u8, 0, 0, 255]));
+        let (_, next_memo, work) = whole_faces(&fd, &img, Some(&memo)).unwrap();
+        wholes += usize::from(work.cells == work.of);
+        memo = next_memo.unwrap();
+    }
+    assert_eq!(wholes, 1, "one whole pass in MAX_CHAIN + 2 partial-able frames");
     // No change at all: nothing runs again, the same faces.
     let (again, _, work) = whole_faces(&fd, &img, Some(&memo)).unwrap();
     assert_eq!((work.cells, again.len()), (0, whole_faces(&fd, &img, None).unwrap().0.len()));

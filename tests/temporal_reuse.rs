@@ -232,3 +232,46 @@ fn a_stream_reusing_results_paints_everything_a_full_scan_paints() {
     assert!(stream_ms < 0.6 * full_ms, "the stream's image models took {stream_ms:.0} ms, the full scans' {full_ms:.0} ms");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// What a stream keeps of its frames (keyed hashes, the last output, the face model's head
+/// outputs) is dropped when the person pauses or forgets, and kept nothing of while paused; a
+/// frame with a window out of scope keeps no head outputs for the next.
+#[test]
+fn pause_and_forget_drop_what_the_stream_keeps_of_its_frames() {
+    let engine = Engine::new(Policy::default()).unwrap();
+    let (frames, with_tree, _) = common::frame();
+    let mut state = veil::StreamState::default();
+    let shot_with = |seq: u64, windows: Option<Value>| {
+        let mut v: Value = serde_json::from_str(&with_tree).unwrap();
+        v["seq"] = json!(seq);
+        v["ts"] = json!(seq * 100);
+        if let Some(w) = windows {
+            v["windows"] = w;
+        }
+        common::record(&v.to_string())
+    };
+    let shot = |seq: u64| shot_with(seq, None);
+    let control = |seq: u64, action: &str| common::record(&json!({"seq": seq, "ts": seq * 100, "kind": "control", "action": action}).to_string());
+    let run = |records: Vec<veil::Record>, state: &mut veil::StreamState| drop(engine.redact_batch_with(records, &frames, &|_| {}, state).unwrap());
+    run(vec![shot(1)], &mut state);
+    assert!(state.frames.remembers(), "a frame is remembered for the next");
+    assert!(state.frames.keeps_face_features(), "with the face model's head outputs");
+    run(vec![control(2, "pause")], &mut state);
+    assert!(!state.frames.remembers(), "a pause drops it");
+    run(vec![control(3, "resume"), shot(4)], &mut state);
+    assert!(state.frames.remembers());
+    run(vec![shot(5), control(6, "pause")], &mut state);
+    assert!(!state.frames.remembers(), "a frame before a pause in the same chunk is not kept past it");
+    run(vec![control(7, "resume"), shot(8)], &mut state);
+    assert!(state.frames.remembers());
+    run(vec![control(9, "forget")], &mut state);
+    assert!(!state.frames.remembers(), "a forget drops it");
+    // A window out of scope on the frame: its pixels feed no kept head outputs.
+    let vault = json!([{"app": "1Password", "title": "Vault", "bounds": [1400, 700, 520, 380]}, {"app": "chrome", "title": "Inbox", "bounds": [0, 0, 1920, 1080]}]);
+    run(vec![shot_with(10, Some(vault.clone()))], &mut state);
+    assert!(state.frames.remembers() && !state.frames.keeps_face_features());
+    run(vec![shot_with(11, Some(vault))], &mut state);
+    assert!(!state.frames.keeps_face_features(), "nor on the next frame, which had one to reuse");
+    run(vec![shot_with(12, Some(json!([{"app": "chrome", "title": "Inbox", "bounds": [0, 0, 1920, 1080]}])))], &mut state);
+    assert!(state.frames.keeps_face_features(), "all in scope again");
+}

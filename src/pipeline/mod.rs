@@ -465,6 +465,10 @@ impl Engine {
         );
         a?;
         b?;
+        // A stream left paused keeps nothing of its frames until it resumes.
+        if state.paused {
+            state.frames.forget();
+        }
         report.timings.text_ms = ms(t);
         let (f, fa, tr) = frame_time.into_inner().unwrap_or_default();
         report.timings.frames_ms = f;

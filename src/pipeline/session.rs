@@ -21,7 +21,10 @@ pub struct StreamState {
     pub denied: super::DeniedWindows,
     /// Typing seen so far, and the latest plan for it.
     pub keys: super::KeyState,
-    /// The previous frame's image-model results, for temporal reuse (opaque; in memory only).
+    /// The previous frame's image-model results, for temporal reuse (opaque; in memory only;
+    /// it includes the face model's head outputs over that frame, numbers derived from its
+    /// pixels: dropped on a pause, a forget, focus out of scope, a model failure or a panic,
+    /// and never kept for a frame with a window out of scope).
     pub frames: crate::screenshot::reuse::FrameMemory,
 }
 

@@ -12,11 +12,13 @@
 //! hashes of its cells (as tiles are in [`super::reuse`]), not by keeping the input.
 //!
 //! It must never use kept outputs for a frame of another size or for what it did not run
-//! again: sizes differ, nothing kept, or much changed, and the head runs whole. What it keeps
-//! lives with the stream's [`super::reuse::FrameMemory`] and goes with it (`forget`): the
-//! head's outputs over the last frame (numbers derived from its pixels, at 1/4 and 1/8 of the
-//! model's input; in memory only, never written anywhere), the cells' keyed hashes and the
-//! faces found.
+//! again: sizes differ, nothing kept, much changed, or [`reuse::MAX_CHAIN`] partial passes
+//! in a row, and the head runs whole. What it keeps lives with the stream's
+//! [`super::reuse::FrameMemory`] and goes with it (`forget`: a pause, a forget, focus out of
+//! scope, a model failure, a panic): the head's outputs over the last frame (numbers derived
+//! from its pixels, at 1/4 and 1/8 of the model's input, from which a coarse picture of the
+//! frame could be rebuilt; in memory only, never written anywhere, and not kept at all for a
+//! frame with a window out of scope), the cells' keyed hashes and the faces found.
 
 use std::hash::Hasher;
 use std::sync::Arc;
@@ -34,6 +36,9 @@ use crate::runtime::ModelError;
 pub const MAX_CROPPED: f64 = 0.5;
 /// At most this many crops (a model run each); more changed places are cropped as one.
 pub const MAX_CROPS: usize = 6;
+/// Nothing is kept past this many model input pixels (8 bytes each: 8 MiB; 640 x 352, the
+/// default for 1080p, is 1.8 MB).
+pub const MAX_KEPT_PIXELS: u64 = 1 << 20;
 
 /// What a stream keeps of its last frame's whole-frame face pass.
 pub struct FaceMemo {
@@ -43,6 +48,11 @@ pub struct FaceMemo {
     cells: Vec<u64>,
     features: Arc<Features>,
     found: Vec<Region>,
+    /// Passes in a row that ran the head over a change alone: past [`reuse::MAX_CHAIN`] it
+    /// runs whole, as a full scan comes back for the other models (the crop and the whole
+    /// pass are bit for bit equal on the machines measured, `MODELS.md`; a CPU whose kernels
+    /// round a crop differently cannot carry that difference far).
+    chain: u32,
 }
 
 impl std::fmt::Debug for FaceMemo {
@@ -95,22 +105,28 @@ pub struct HeadWork {
 
 /// Faces in the whole frame, as [`FaceDetector`]'s whole-frame pass finds them; with `memo`
 /// (the stream's last frame), the head runs again over the change alone. Gives what to keep
-/// for the next frame.
-pub fn whole_faces(fd: &FaceDetector, img: &RgbaImage, memo: Option<&FaceMemo>) -> Result<(Vec<Region>, FaceMemo, HeadWork), ModelError> {
+/// for the next frame (nothing past [`MAX_KEPT_PIXELS`]).
+pub fn whole_faces(fd: &FaceDetector, img: &RgbaImage, memo: Option<&FaceMemo>) -> Result<(Vec<Region>, Option<FaceMemo>, HeadWork), ModelError> {
     let small = fd.input_image(img);
     let (w, h) = small.dimensions();
     let (cw, ch) = (w / STRIDE, h / STRIDE);
     let all = cw as u64 * ch as u64;
+    if w as u64 * h as u64 > MAX_KEPT_PIXELS {
+        let features = fd.head(&small)?;
+        return Ok((fd.tail(&features, img.width(), img.height())?, None, HeadWork { cells: all, of: all }));
+    }
     let cells = cell_hashes(&small);
     let frame = img.dimensions();
-    // Input sizes are multiples of 32 px: whole cells. Anything else, or a memo of another
-    // frame size, and the head runs whole.
+    // Input sizes are multiples of 32 px: whole cells. Anything else, a memo of another frame
+    // size, or a long chain of partial passes, and the head runs whole.
     let prev = memo.filter(|m| w % STRIDE == 0 && h % STRIDE == 0 && m.frame == frame && (m.features.w, m.features.h) == (w, h) && m.cells.len() == cells.len());
+    let chain = prev.map_or(0, |m| m.chain);
+    let prev = prev.filter(|_| chain < reuse::MAX_CHAIN);
     let (features, work) = match prev {
         Some(m) if m.cells == cells => {
             // Not a cell changed: the same input, the same faces.
-            let memo = FaceMemo { frame, cells, features: m.features.clone(), found: m.found.clone() };
-            return Ok((m.found.clone(), memo, HeadWork { cells: 0, of: all }));
+            let memo = FaceMemo { frame, cells, features: m.features.clone(), found: m.found.clone(), chain };
+            return Ok((m.found.clone(), Some(memo), HeadWork { cells: 0, of: all }));
         }
         Some(m) => {
             let dirty: Vec<bool> = m.cells.iter().zip(&cells).map(|(a, b)| a != b).collect();
@@ -130,7 +146,8 @@ pub fn whole_faces(fd: &FaceDetector, img: &RgbaImage, memo: Option<&FaceMemo>) 
         None => (fd.head(&small)?, HeadWork { cells: all, of: all }),
     };
     let found = fd.tail(&features, frame.0, frame.1)?;
-    Ok((found.clone(), FaceMemo { frame, cells, features: Arc::new(features), found }, work))
+    let chain = if work.cells < work.of { chain + 1 } else { 0 };
+    Ok((found.clone(), Some(FaceMemo { frame, cells, features: Arc::new(features), found, chain }), work))
 }
 
 /// Keyed hashes of an image's [`STRIDE`] px cells, row-major (cell rows side by side).
@@ -159,13 +176,13 @@ fn cell_hashes(img: &RgbaImage) -> Vec<u64> {
 /// place, the cells whose outputs may have changed (the place grown by [`REACH`]) and the crop
 /// that computes them as a whole pass would (grown by [`REACH`] again). `None`: run it whole.
 pub fn crops(dirty: &[bool], cw: u32, ch: u32) -> Option<Vec<(Cells, Cells)>> {
-    if dirty.len() != (cw * ch) as usize {
+    if dirty.len() as u64 != cw as u64 * ch as u64 {
         return None;
     }
     // Runs of changed cells in each row, then places: runs whose crops would meet are one.
     let mut places: Vec<Cells> = Vec::new();
     for y in 0..ch {
-        let row = &dirty[(y * cw) as usize..((y + 1) * cw) as usize];
+        let row = &dirty[y as usize * cw as usize..(y as usize + 1) * cw as usize];
         let mut x = 0;
         while x < cw {
             if row[x as usize] {

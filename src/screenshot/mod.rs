@@ -233,7 +233,11 @@ impl Engine {
         // tile hashes and the search for areas; it sees this very frame, whatever the plan.
         let early = self.faces.is_some() && memory.as_deref().is_some_and(FrameMemory::expects_change);
         let frame = &img;
-        let face_memo = memory.as_deref().and_then(|m| m.face_memo(self.id));
+        // The face model's head outputs over this frame are kept for the next one only when
+        // no window on it is out of scope (they are numbers derived from the pixels, and an
+        // out-of-scope window's pixels are kept by nothing).
+        let keep_faces = in_scope.iter().all(|ok| *ok);
+        let face_memo = memory.as_deref().and_then(|m| m.face_memo(self.id)).filter(|_| keep_faces);
         let (early_whole, (span_boxes, tiles, reused, changed, scanned)) = rayon::join(
             || early.then(|| self.whole_faces(frame, &Plan::Full, face_memo)),
             || {
@@ -265,7 +269,7 @@ impl Engine {
             },
         );
         boxes.extend(span_boxes);
-        let parts = match (early_whole, scanned) {
+        let mut parts = match (early_whole, scanned) {
             (Some(Ok(whole)), Ok((None, areas))) | (None, Ok((Some(whole), areas))) => scan::Parts::assemble(whole, areas),
             _ => {
                 if let Some(m) = memory.as_deref_mut() {
@@ -274,6 +278,9 @@ impl Engine {
                 return Err(DropReason::ModelFailed);
             }
         };
+        if !keep_faces {
+            parts.face_memo = None;
+        }
         let found = self.finish_scan(&parts, &layout);
         stats.faces_ms = found.faces_ms;
         stats.text_ms = found.text_ms;

@@ -12,7 +12,10 @@
 //!
 //! It must never reuse a result for pixels that changed, nor keep a frame's pixels or text:
 //! only keyed hashes, the models' boxes, one bit per 8 px cell (did it look picture-like:
-//! [`super::pictures::cells`]), and the previous frame's redacted output (what left).
+//! [`super::pictures::cells`]), the face model's head outputs over the last frame (numbers
+//! derived from its pixels, from which a coarse picture of the frame could be rebuilt, for
+//! [`super::face_reuse`]; not kept for a frame with a window out of scope, dropped with the
+//! rest on a pause or a forget), and the previous frame's redacted output (what left).
 
 use std::fmt::Write as _;
 use std::hash::{BuildHasher, Hasher};
@@ -153,8 +156,10 @@ pub(crate) struct Output {
 }
 
 /// What a stream remembers of its previous frame for temporal reuse. Opaque; in memory only
-/// (keyed hashes under a per-process key, the models' boxes, the picture-like cells, the
-/// previous redacted output).
+/// (keyed hashes under a per-process key, the models' boxes, the picture-like cells, the face
+/// model's head outputs over the frame when no window on it was out of scope, the previous
+/// redacted output). Forgotten on a pause or a forget (`consent.rs`), focus out of scope, a
+/// model failure or a panic.
 /// Lives in the stream ([`crate::StreamState`]), never in the shared engine.
 #[derive(Clone, Default)]
 pub struct FrameMemory {
@@ -202,6 +207,11 @@ impl FrameMemory {
     /// Does it remember a frame?
     pub fn remembers(&self) -> bool {
         self.last.is_some()
+    }
+
+    /// Does it keep the face model's head outputs over the last frame ([`super::face_reuse`])?
+    pub fn keeps_face_features(&self) -> bool {
+        self.last.as_ref().is_some_and(|l| l.parts.face_memo.is_some())
     }
 
     /// The previous output again, when the input bytes and every fact before decoding (boxes,

@@ -160,7 +160,7 @@ impl Engine {
             _ => {
                 let t = Instant::now();
                 let (faces, memo, _) = face_reuse::whole_faces(fd, img, memo)?;
-                Ok(Some(Whole { faces, ms: ms(t), memo: Some(Arc::new(memo)) }))
+                Ok(Some(Whole { faces, ms: ms(t), memo: memo.map(Arc::new) }))
             }
         }
     }
