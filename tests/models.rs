@@ -220,3 +220,52 @@ fn the_head_over_a_change_alone_computes_what_a_whole_pass_does() {
     let (again, _, work) = whole_faces(&fd, &img, Some(&memo)).unwrap();
     assert_eq!((work.cells, again.len()), (0, whole_faces(&fd, &img, None).unwrap().0.len()));
 }
+
+/// The head over a change alone at other sizes and scales: any frame size (tall, wide, tiny,
+/// odd) and `face_max_side` gives the whole pass's head outputs and faces, on 1 and 3 threads;
+/// an empty frame is not a panic. (From a second read of the change, which found them
+/// bit-equal on this machine; checked here within 1e-4, which any rounding a CPU could
+/// differ by stays far under.)
+#[test]
+fn the_head_over_a_change_alone_is_exact_at_any_size() {
+    use veil::screenshot::face_reuse::whole_faces;
+    let photo = image::open(root().join("testdata/faces/astronaut.png")).unwrap().into_rgba8();
+    let busy = |w: u32, h: u32| image::imageops::resize(&photo, w, h, image::imageops::FilterType::Triangle);
+    let worst = |p: &[f32], q: &[f32]| p.iter().zip(q).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+    // (frame w, frame h, face_max_side, threads)
+    let shapes = [(2560, 1440, 1024, 2), (1000, 3000, 640, 1), (3000, 700, 800, 3), (96, 1500, 640, 2), (1500, 96, 640, 2), (800, 600, 320, 2), (640, 360, 2048, 2), (200, 200, 640, 2), (31, 33, 640, 2), (7, 300, 640, 2), (4000, 9, 640, 2)];
+    for (fw, fh, side, threads) in shapes {
+        let fd = FaceDetector::load(&root().join("models"), 1, threads, side, 0.5).unwrap();
+        let mut img = busy(fw, fh);
+        let mut memo = whole_faces(&fd, &img, None).unwrap().1.expect("kept under 1 MP of input");
+        let mut seed = 0x1234_5678_9abc_def0u64 ^ ((fw as u64) << 20) ^ fh as u64;
+        let mut next = move |n: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n.max(1) as u64) as u32
+        };
+        for step in 0..8 {
+            let (w, h) = (1 + next((fw / 12).max(1)), 1 + next((fh / 12).max(1)));
+            let (x, y) = match step % 4 {
+                0 => (0, 0),
+                1 => (fw - w, fh - h),
+                2 => (fw - w, next(fh - h + 1)),
+                _ => (next(fw - w + 1), next(fh - h + 1)),
+            };
+            (x..x + w).for_each(|px| (y..y + h).for_each(|py| img.put_pixel(px, py, image::Rgba([next(256) as u8, next(256) as u8, next(256) as u8, 255]))));
+            let (kept, next_memo, _) = whole_faces(&fd, &img, Some(&memo)).unwrap();
+            let (fresh, whole, _) = whole_faces(&fd, &img, None).unwrap();
+            let (next_memo, whole) = (next_memo.unwrap(), whole.unwrap());
+            let (a, b) = (next_memo.features(), whole.features());
+            assert!(worst(&a.f8, &b.f8) <= 1e-4 && worst(&a.f4, &b.f4) <= 1e-4, "{fw}x{fh} at {side}, step {step}: f8 off by {}, f4 by {}", worst(&a.f8, &b.f8), worst(&a.f4, &b.f4));
+            assert_eq!(kept.len(), fresh.len(), "{fw}x{fh} at {side}, step {step}");
+            memo = next_memo;
+        }
+    }
+    let fd = faces();
+    for (w, h) in [(0u32, 0u32), (0, 10), (10, 0)] {
+        let img = image::RgbaImage::new(w, h);
+        assert!(std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| whole_faces(&fd, &img, None).map(|r| r.0.len()))).is_ok(), "{w}x{h} panicked");
+    }
+}
