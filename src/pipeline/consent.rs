@@ -110,6 +110,25 @@ impl Engine {
     }
 }
 
+/// Marks each screenshot that follows a pause, a forget (or a line that may have been one) or
+/// focus leaving scope, since the chunk's screenshot before it: frames run in order through the
+/// stream's memory, and none of it may cross such a point. Tells whether such a point comes
+/// after the chunk's last screenshot.
+pub(super) fn mark_fresh_frames(slots: &mut [Slot]) -> bool {
+    let mut cut = false;
+    for slot in slots.iter_mut() {
+        let control = slot.event.as_ref().is_some_and(|e| matches!(&e.body, Body::Control(c) if c.action != ControlAction::Resume));
+        if control || slot.protect.pause || slot.protect.forget_all || slot.protect.leave_scope || !slot.focus_in_scope {
+            cut = true;
+        }
+        if cut && slot.event.as_ref().is_some_and(|e| matches!(e.body, Body::Screenshot(_))) {
+            slot.fresh_frames = true;
+            cut = false;
+        }
+    }
+    cut
+}
+
 /// Windows the stream has seen out of scope (by app, title or URL), as keyed 128-bit hashes of
 /// their app and title, never the strings: a frame's window list carries no URL, so a banking
 /// page denied by its URL is recognised on a later frame by its app and title. Bounded: the
@@ -144,5 +163,57 @@ impl DeniedWindows {
 
     pub fn contains(&self, app: &str, title: &str) -> bool {
         !self.seen.is_empty() && !title.is_empty() && self.seen.contains(&self.key(app, title))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::parse_line;
+    use crate::report::EventReport;
+
+    fn slot(line: &str, focus_in_scope: bool) -> Slot {
+        Slot {
+            event: Some(parse_line(line.as_bytes()).expect("a valid line").event),
+            report: EventReport::default(),
+            focus_in_scope,
+            focus_app: String::new(),
+            protect: Protective::NONE,
+            frame: None,
+            field: None,
+            fresh_frames: false,
+        }
+    }
+
+    #[test]
+    fn frames_after_a_pause_a_forget_or_focus_out_of_scope_start_fresh() {
+        let shot = |seq: u64| slot(&format!(r#"{{"seq":{seq},"ts":{seq},"kind":"screenshot","image":"frames/f.png"}}"#), true);
+        let control = |seq: u64, action: &str| slot(&format!(r#"{{"seq":{seq},"ts":{seq},"kind":"control","action":"{action}"}}"#), true);
+        let key = |seq: u64| slot(&format!(r#"{{"seq":{seq},"ts":{seq},"kind":"key","key":"a","text":"a"}}"#), true);
+        let fresh = |slots: &[Slot]| slots.iter().map(|s| s.fresh_frames).collect::<Vec<_>>();
+        // Nothing between two frames: the memory carries over.
+        let mut v = vec![shot(1), key(2), shot(3)];
+        assert!(!mark_fresh_frames(&mut v));
+        assert_eq!(fresh(&v), [false, false, false]);
+        // A pause and a resume between them: the second starts fresh, and only it.
+        let mut v = vec![shot(1), control(2, "pause"), control(3, "resume"), shot(4), shot(5)];
+        assert!(!mark_fresh_frames(&mut v));
+        assert_eq!(fresh(&v), [false, false, false, true, false]);
+        // A forget after the last frame: the memory must not outlive the chunk.
+        let mut v = vec![shot(1), control(2, "forget")];
+        assert!(mark_fresh_frames(&mut v));
+        // Focus out of scope, then back: the next frame starts fresh.
+        let mut out = key(2);
+        out.focus_in_scope = false;
+        let mut v = vec![shot(1), out, shot(3)];
+        assert!(!mark_fresh_frames(&mut v));
+        assert_eq!(fresh(&v), [false, false, true]);
+        // A line that may have been a pause (dropped, its protective meaning kept).
+        let mut bad = key(2);
+        bad.event = None;
+        bad.protect = Protective { pause: true, ..Protective::NONE };
+        let mut v = vec![shot(1), bad, shot(3)];
+        mark_fresh_frames(&mut v);
+        assert_eq!(fresh(&v), [false, false, true]);
     }
 }

@@ -110,6 +110,9 @@ pub(crate) struct Slot {
     pub(crate) frame: Option<Vec<u8>>,
     /// A text event's field (value key, element id before hashing), for [`Engine::finalize`].
     pub(crate) field: Option<(String, Option<String>)>,
+    /// A screenshot with a pause, a forget or focus out of scope between it and the stream's
+    /// screenshot before: nothing the stream's frame memory keeps may reach it.
+    fresh_frames: bool,
 }
 
 impl Slot {
@@ -391,6 +394,7 @@ impl Engine {
                     protect: Protective::NONE,
                     frame: None,
                     field: None,
+                    fresh_frames: false,
                 },
                 Record::Bad { line, reason, protect } => Slot {
                     event: None,
@@ -400,6 +404,7 @@ impl Engine {
                     protect,
                     frame: None,
                     field: None,
+                    fresh_frames: false,
                 },
             })
             .collect();
@@ -407,9 +412,13 @@ impl Engine {
         // Each pass runs guarded: a panic costs the data that pass was working on (dropped and
         // counted as `internal_error`), never the run, and never unwinds into the caller.
         let t = Instant::now();
+        // A pause, a forget or focus out of scope after the chunk's last screenshot (true
+        // unless the passes say otherwise).
+        let mut trailing_cut = true;
         if guard::catch(|| {
             self.consent_pass(&mut slots, state);
             self.scope_pass(&mut slots, state);
+            trailing_cut = consent::mark_fresh_frames(&mut slots);
         })
         .is_err()
         {
@@ -444,6 +453,9 @@ impl Engine {
             progress(1);
             let forget = |m: Option<&mut FrameMemory>| m.into_iter().for_each(FrameMemory::forget);
             let mut memory = memory;
+            if slot.fresh_frames {
+                forget(memory.as_deref_mut());
+            }
             match guard::catch(|| self.redact_slot(slot, &io, &cache, &frame_time, memory.as_deref_mut())) {
                 Ok(r) => r,
                 Err(_) => {
@@ -463,12 +475,13 @@ impl Engine {
             || others.into_par_iter().try_for_each(|slot| run(slot, None)),
             || shots.into_iter().try_for_each(|slot| run(slot, Some(&mut *memory))),
         );
-        a?;
-        b?;
-        // A stream left paused keeps nothing of its frames until it resumes.
-        if state.paused {
+        // A stream left paused, or with focus out of scope, or with a pause or a forget after its
+        // last frame, keeps nothing of its frames (also when a write failed).
+        if trailing_cut || state.paused || state.focus_in_scope == Some(false) {
             state.frames.forget();
         }
+        a?;
+        b?;
         report.timings.text_ms = ms(t);
         let (f, fa, tr) = frame_time.into_inner().unwrap_or_default();
         report.timings.frames_ms = f;

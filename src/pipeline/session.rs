@@ -61,6 +61,9 @@ pub struct Session<'e> {
     /// The latest capture time seen.
     now: u64,
     last_key_ts: Option<u64>,
+    /// The highest `seq` seen in order (as the consent pass will see it): an event at or
+    /// below it is misplaced.
+    seen_seq: Option<u64>,
 }
 
 /// A redacted event waiting for release, with what [`Engine::finalize`] needs.
@@ -98,6 +101,7 @@ impl<'e> Session<'e> {
             held_bytes: 0,
             now: 0,
             last_key_ts: None,
+            seen_seq: None,
         }
     }
 
@@ -176,23 +180,42 @@ impl<'e> Session<'e> {
 
     fn push_record(&mut self, record: Record) -> Result<Released> {
         let mut forget = None;
+        let mut pause = false;
         match &record {
             Record::Event { parsed, .. } => {
                 let ev = &parsed.event;
                 self.now = self.now.max(ev.ts);
+                // As the consent pass will: a misplaced event is dropped, and means the most it
+                // could have (a misplaced forget forgets everything before it).
+                let misplaced = self.seen_seq.is_some_and(|l| ev.seq <= l);
+                if !misplaced {
+                    self.seen_seq = Some(ev.seq);
+                }
                 match &ev.body {
                     Body::Key(_) => self.last_key_ts = Some(ev.ts),
-                    Body::Control(c) if c.action == crate::capture::ControlAction::Forget => forget = Some((ev.ts, c.span_ms)),
+                    Body::Control(c) if c.action == crate::capture::ControlAction::Forget => forget = Some((ev.ts, if misplaced { None } else { c.span_ms })),
+                    Body::Control(c) if c.action == crate::capture::ControlAction::Pause => pause = true,
                     _ => {}
                 }
             }
             // A line not understood that may have been a forget forgets everything held.
-            Record::Bad { protect, .. } if protect.forget_all => forget = Some((u64::MAX, None)),
-            Record::Bad { .. } => {}
+            Record::Bad { protect, .. } => {
+                if protect.forget_all {
+                    forget = Some((u64::MAX, None));
+                }
+                pause = protect.pause;
+            }
+        }
+        // A pause reaches the frame memory at once, though the chunk it ends may wait for
+        // typing to settle: nothing of the frames before it is kept through the pause.
+        if pause {
+            self.state.frames.forget();
         }
         self.pending.push(record);
         let mut report = Report::new(self.engine.key_source);
-        if !self.holds_keys() || self.settled() || self.pending.len() >= self.max_pending {
+        // A forget is applied to the pending events at once (not when typing settles): the
+        // frames it forgets leave the host's hands now (`held_images`).
+        if forget.is_some() || !self.holds_keys() || self.settled() || self.pending.len() >= self.max_pending {
             report = self.process()?;
         }
         if let Some((ts, span)) = forget {
@@ -286,5 +309,40 @@ impl<'e> Session<'e> {
         let retain = self.hold_ms.saturating_add(self.settle_ms).max(600_000);
         self.state.keys.tracker.forget_before(oldest.min(self.now.saturating_sub(retain)));
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MemFrames, Policy};
+
+    #[test]
+    fn a_pause_pushed_while_typing_is_unsettled_drops_the_frame_memory() {
+        let engine = Engine::new(Policy::default()).unwrap();
+        let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sample/frames/000002.png")).unwrap();
+        let frames = MemFrames::default();
+        frames.insert("frames/a.png", png);
+        let mut s = Session::new(&engine, &frames, 0);
+        s.push_line(br#"{"seq":1,"ts":1000,"kind":"screenshot","image":"frames/a.png","app":"chrome"}"#).unwrap();
+        assert!(s.state.frames.remembers(), "frame 1 remembered");
+        let faces = s.state.frames.keeps_face_features();
+        s.push_line(br#"{"seq":2,"ts":1100,"kind":"key","key":"a","text":"a","target":{"app":"notes","element":"body"}}"#).unwrap();
+        s.push_line(br#"{"seq":3,"ts":1200,"kind":"control","action":"pause"}"#).unwrap();
+        assert!(!s.state.frames.remembers(), "paused (typing not settled), yet the stream keeps its last frame (face head outputs: {faces})");
+    }
+
+    #[test]
+    fn a_bad_pause_line_pushed_while_typing_is_unsettled_drops_the_frame_memory() {
+        let engine = Engine::new(Policy::default()).unwrap();
+        let png = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/sample/frames/000002.png")).unwrap();
+        let frames = MemFrames::default();
+        frames.insert("frames/a.png", png);
+        let mut s = Session::new(&engine, &frames, 0);
+        s.push_line(br#"{"seq":1,"ts":1000,"kind":"screenshot","image":"frames/a.png","app":"chrome"}"#).unwrap();
+        assert!(s.state.frames.remembers());
+        s.push_line(br#"{"seq":2,"ts":1100,"kind":"key","key":"a","text":"a","target":{"app":"notes","element":"body"}}"#).unwrap();
+        s.push_line(br#"{"seq":3,"ts":1200,"kind":"control","action":"pause","#).unwrap();
+        assert!(!s.state.frames.remembers(), "protective pause (typing not settled), yet the stream keeps its last frame");
     }
 }
