@@ -12,11 +12,9 @@ impl Engine {
     /// carries the most protective meaning it could have had ([`Protective`]): a pause pauses
     /// until a valid `resume`, a forget forgets everything before it.
     pub(super) fn consent_pass(&self, slots: &mut [Slot], state: &mut StreamState) {
-        let StreamState { last_seq, paused, frames, .. } = state;
+        let StreamState { last_seq, paused, .. } = state;
         // (position, capture time of the forget, span): `None` span forgets all before it.
         let mut forgets: Vec<(usize, u64, Option<u64>)> = Vec::new();
-        // Did capture pause in this chunk (even if it resumed)?
-        let mut paused_here = false;
         for (i, slot) in slots.iter_mut().enumerate() {
             if let Some(ev) = &slot.event {
                 if last_seq.is_some_and(|l| ev.seq <= l) {
@@ -26,10 +24,7 @@ impl Engine {
                     *last_seq = Some(ev.seq);
                     match &ev.body {
                         Body::Control(c) => match c.action {
-                            ControlAction::Pause => {
-                                *paused = true;
-                                paused_here = true;
-                            }
+                            ControlAction::Pause => *paused = true,
                             ControlAction::Resume => *paused = false,
                             ControlAction::Forget => forgets.push((i, ev.ts, c.span_ms)),
                         },
@@ -41,17 +36,10 @@ impl Engine {
             }
             if slot.protect.pause {
                 *paused = true;
-                paused_here = true;
             }
             if slot.protect.forget_all {
                 forgets.push((i, 0, None));
             }
-        }
-        // What the frame memory keeps (keyed hashes, the last output, the face model's head
-        // outputs over the last frame) may be of a frame now forgotten, or from before a pause:
-        // the next frame starts from nothing.
-        if !forgets.is_empty() || *paused || paused_here {
-            frames.forget();
         }
         for (at, ts, span) in forgets {
             for slot in &mut slots[..at] {
