@@ -149,6 +149,16 @@ fn mask_all_text_apps_paint_vouched_text_too() {
     assert!(painted > 80, "vouched text in a mask-all window left readable ({painted} px painted)");
 }
 
+/// A deterministic generator (xorshift64) of numbers below `n` (at least 1).
+fn below(mut seed: u64) -> impl FnMut(u32) -> u32 {
+    move |n: u32| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n.max(1) as u64) as u32
+    }
+}
+
 /// A stream's face pass whose head runs again over the change alone
 /// (`veil::screenshot::face_reuse`) computes what a whole pass computes: the same head outputs
 /// everywhere, the same faces. Changes of several kinds and places (noise, a face arriving and
@@ -166,13 +176,7 @@ fn the_head_over_a_change_alone_computes_what_a_whole_pass_does() {
     let (_, memo, work) = whole_faces(&fd, &img, None).unwrap();
     assert_eq!(work.cells, work.of, "nothing kept: the head runs whole");
     let mut memo = memo.expect("a 1080p frame's pass is kept");
-    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move |n: u32| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % n as u64) as u32
-    };
+    let mut next = below(0x9e37_79b9_7f4a_7c15);
     let mut partial = 0;
     for step in 0..14 {
         // Where: anywhere, or hard against a corner or an edge.
@@ -238,13 +242,7 @@ fn the_head_over_a_change_alone_is_exact_at_any_size() {
         let fd = FaceDetector::load(&root().join("models"), 1, threads, side, 0.5).unwrap();
         let mut img = busy(fw, fh);
         let mut memo = whole_faces(&fd, &img, None).unwrap().1.expect("kept under 1 MP of input");
-        let mut seed = 0x1234_5678_9abc_def0u64 ^ ((fw as u64) << 20) ^ fh as u64;
-        let mut next = move |n: u32| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n.max(1) as u64) as u32
-        };
+        let mut next = below(0x1234_5678_9abc_def0u64 ^ ((fw as u64) << 20) ^ fh as u64);
         for step in 0..8 {
             let (w, h) = (1 + next((fw / 12).max(1)), 1 + next((fh / 12).max(1)));
             let (x, y) = match step % 4 {

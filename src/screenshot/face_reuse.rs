@@ -20,11 +20,9 @@
 //! frame could be rebuilt; in memory only, never written anywhere, and not kept at all for a
 //! frame with a window out of scope), the cells' keyed hashes and the faces found.
 
-use std::hash::Hasher;
 use std::sync::Arc;
 
 use image::RgbaImage;
-use rayon::prelude::*;
 
 use super::reuse;
 use crate::detect::faces::{FaceDetector, Features, F4, F8, REACH, STRIDE};
@@ -115,7 +113,7 @@ pub fn whole_faces(fd: &FaceDetector, img: &RgbaImage, memo: Option<&FaceMemo>) 
         let features = fd.head(&small)?;
         return Ok((fd.tail(&features, img.width(), img.height())?, None, HeadWork { cells: all, of: all }));
     }
-    let cells = cell_hashes(&small);
+    let cells = reuse::square_hashes(&small, STRIDE);
     let frame = img.dimensions();
     // Input sizes are multiples of 32 px: whole cells. Anything else, a memo of another frame
     // size, or a long chain of partial passes, and the head runs whole.
@@ -148,28 +146,6 @@ pub fn whole_faces(fd: &FaceDetector, img: &RgbaImage, memo: Option<&FaceMemo>) 
     let found = fd.tail(&features, frame.0, frame.1)?;
     let chain = if work.cells < work.of { chain + 1 } else { 0 };
     Ok((found.clone(), Some(FaceMemo { frame, cells, features: Arc::new(features), found, chain }), work))
-}
-
-/// Keyed hashes of an image's [`STRIDE`] px cells, row-major (cell rows side by side).
-fn cell_hashes(img: &RgbaImage) -> Vec<u64> {
-    let (w, s) = (img.width() as usize, STRIDE as usize);
-    let stride = w * 4;
-    if stride == 0 {
-        return Vec::new();
-    }
-    let cw = w.div_ceil(s);
-    img.as_raw()
-        .par_chunks(stride * s)
-        .flat_map_iter(|band| {
-            let mut hashers: Vec<_> = (0..cw).map(|_| reuse::hasher()).collect();
-            for row in band.chunks(stride) {
-                for (hasher, piece) in hashers.iter_mut().zip(row.chunks(s * 4)) {
-                    hasher.write(piece);
-                }
-            }
-            hashers.into_iter().map(|h| h.finish())
-        })
-        .collect()
 }
 
 /// Where the head must run again for `dirty` cells (`cw` x `ch`, row-major): for each changed
@@ -286,13 +262,8 @@ mod tests {
         // Random masks: each changed cell's whole reach is redone, and each redone cell's
         // reach lies inside its crop or meets the frame's edge there.
         let (cw, ch) = (40u32, 23u32);
-        let mut seed = 7u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next32 = crate::screenshot::xorshift32(7);
+        let mut next = move || next32() as u64;
         for _ in 0..500 {
             let n = next() % 6;
             let on: Vec<(u32, u32)> = (0..n).map(|_| ((next() % cw as u64) as u32, (next() % ch as u64) as u32)).collect();

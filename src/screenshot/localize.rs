@@ -322,13 +322,7 @@ mod tests {
 
     #[test]
     fn ink_cells_match_the_pixel_scan() {
-        let mut seed = 5u32;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
+        let mut next = crate::screenshot::xorshift32(5);
         for (w, h) in [(0, 0), (1, 5), (5, 1), (2, 2), (3, 3), (33, 17), (64, 64), (131, 77), (200, 9)] {
             for round in 0..6 {
                 // Sparse dots of ink on a flat page, and vouchers of odd and even edges, some

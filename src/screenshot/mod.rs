@@ -23,6 +23,17 @@ use localize::{PaintBox, PaintReason};
 use reuse::{FrameMemory, Plan};
 use scan::{is_picture, vouches};
 
+/// A small deterministic generator (xorshift32) for the screenshot modules' randomised tests.
+#[cfg(test)]
+pub(crate) fn xorshift32(mut seed: u32) -> impl FnMut() -> u32 {
+    move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        seed
+    }
+}
+
 impl Engine {
     /// Redacts a screenshot: its windows' titles and its nodes' text; then paints its frame:
     /// out-of-scope windows, nodes and line spans holding findings, secure nodes, faces, and
@@ -279,7 +290,7 @@ impl Engine {
             }
         };
         if !keep_faces {
-            parts.face_memo = None;
+            parts.whole.memo = None;
         }
         let found = self.finish_scan(&parts, &layout);
         stats.faces_ms = found.faces_ms;

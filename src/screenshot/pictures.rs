@@ -165,13 +165,7 @@ mod tests {
     #[test]
     fn row_scan_matches_the_pixel_scan() {
         // Noise of every amplitude around the 1..=28 edges, on sizes with partial cells.
-        let mut seed = 7u32;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
+        let mut next = crate::screenshot::xorshift32(7);
         // Bands of 16 px columns, each with its own noise amplitude (flat, smooth, at the 28
         // edge, sharp), so cells of both kinds and cells straddling them come out.
         let amps = [1u32, 3, 20, 28, 29, 30, 45, 256];
@@ -196,13 +190,7 @@ mod tests {
     /// every size, on and off the tile grid, on a frame with partial tiles and cells.
     #[test]
     fn cells_of_changed_tiles_alone_are_all_cells_afresh() {
-        let mut seed = 11u32;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 17;
-            seed ^= seed << 5;
-            seed
-        };
+        let mut next = crate::screenshot::xorshift32(11);
         let (w, h) = (301, 203);
         let mut img = RgbaImage::from_fn(w, h, |x, y| Rgba([((x / 40) * 50) as u8, ((y / 30) * 40) as u8, 90, 255]));
         let mut before = cells(&img, None);

@@ -43,11 +43,6 @@ fn key() -> &'static std::hash::RandomState {
     KEY.get_or_init(std::hash::RandomState::new)
 }
 
-/// A hasher under the process's key.
-pub(crate) fn hasher() -> std::hash::DefaultHasher {
-    key().build_hasher()
-}
-
 /// A keyed hash of bytes.
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
     let mut h = key().build_hasher();
@@ -75,28 +70,35 @@ pub fn hash_debug(values: &[&dyn std::fmt::Debug]) -> u64 {
 /// Keyed hashes of a frame's tiles, row by row (`width.div_ceil(TILE)` per row). Rows of
 /// tiles are hashed side by side: this runs before anything else can use the cores.
 pub fn tile_hashes(img: &RgbaImage) -> Vec<u64> {
+    square_hashes(img, TILE)
+}
+
+/// Keyed hashes of an image's `side`-px squares, row by row (`width.div_ceil(side)` per row,
+/// the last row and column partial), rows of squares side by side: [`tile_hashes`], and the
+/// face model input's cells ([`super::face_reuse`]).
+pub(crate) fn square_hashes(img: &RgbaImage, side: u32) -> Vec<u64> {
     let (w, h) = img.dimensions();
-    let tw = w.div_ceil(TILE);
+    let tw = w.div_ceil(side);
     let stride = w as usize * 4;
-    if stride == 0 {
-        // No tiles (and `chunks(0)` would panic): what the row-by-row loop gave.
+    if stride == 0 || side == 0 {
+        // No squares (and `chunks(0)` would panic): what the row-by-row loop gave.
         return Vec::new();
     }
-    // A row of tiles is TILE rows of pixels (fewer at the bottom edge).
+    // A row of squares is `side` rows of pixels (fewer at the bottom edge).
     let hashed: Vec<Vec<u64>> = img
         .as_raw()
-        .par_chunks(stride * TILE as usize)
+        .par_chunks(stride * side as usize)
         .map(|band| {
             let mut row_hashers: Vec<_> = (0..tw).map(|_| key().build_hasher()).collect();
             for row in band.chunks(stride) {
-                for (hasher, piece) in row_hashers.iter_mut().zip(row.chunks(TILE as usize * 4)) {
+                for (hasher, piece) in row_hashers.iter_mut().zip(row.chunks(side as usize * 4)) {
                     hasher.write(piece);
                 }
             }
             row_hashers.into_iter().map(|h| h.finish()).collect()
         })
         .collect();
-    debug_assert_eq!(hashed.len() as u32, h.div_ceil(TILE));
+    debug_assert_eq!(hashed.len() as u32, h.div_ceil(side));
     hashed.concat()
 }
 
@@ -211,7 +213,7 @@ impl FrameMemory {
 
     /// Does it keep the face model's head outputs over the last frame ([`super::face_reuse`])?
     pub fn keeps_face_features(&self) -> bool {
-        self.last.as_ref().is_some_and(|l| l.parts.face_memo.is_some())
+        self.last.as_ref().is_some_and(|l| l.parts.whole.memo.is_some())
     }
 
     /// The previous output again, when the input bytes and every fact before decoding (boxes,
@@ -252,7 +254,7 @@ impl FrameMemory {
 
     /// The last frame's whole-frame face pass, kept for the next frame's (of this engine).
     pub(crate) fn face_memo(&self, engine: u64) -> Option<&super::face_reuse::FaceMemo> {
-        self.last.as_ref().filter(|l| l.engine == engine).and_then(|l| l.parts.face_memo.as_deref())
+        self.last.as_ref().filter(|l| l.engine == engine).and_then(|l| l.parts.whole.memo.as_deref())
     }
 
     /// Is the next frame likely to change (the last one did)? Then the whole-frame face pass,

@@ -76,11 +76,15 @@ pub(crate) struct Scan {
 /// unchanged.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Parts {
-    /// Faces of the whole-frame pass (on a reusing frame with no change: the previous ones;
-    /// with any change the pass runs again, its head over the change alone: [`face_reuse`]).
-    pub whole_faces: Vec<Region>,
-    /// What that pass keeps for the next frame of a stream.
-    pub face_memo: Option<Arc<FaceMemo>>,
+    /// The whole-frame face pass (nothing with faces off).
+    pub whole: Whole,
+    /// Everything else.
+    pub areas: Areas,
+}
+
+/// A scan's results but the whole-frame face pass ([`Engine::scan_areas`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Areas {
     /// Areas searched up close for faces (picture nodes, picture-like regions), each with
     /// what was found in it.
     pub face_areas: Vec<(Rect, Vec<Region>)>,
@@ -96,37 +100,22 @@ pub(crate) struct Parts {
     pub text_ms: f64,
 }
 
-/// A scan's results but the whole-frame face pass ([`Engine::scan_areas`]).
-#[derive(Debug, Default)]
-pub(crate) struct Areas {
-    pub face_areas: Vec<(Rect, Vec<Region>)>,
-    pub text_areas: Vec<(Rect, Vec<Region>)>,
-    pub picture_cells: Vec<bool>,
-    pub faces_ms: f64,
-    pub text_ms: f64,
-}
-
 /// The whole-frame face pass's outcome ([`Engine::whole_faces`]).
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Whole {
+    /// Its faces (on a reusing frame with no change: the previous ones; with any change the
+    /// pass runs again, its head over the change alone: [`face_reuse`]).
     pub faces: Vec<Region>,
+    /// Its milliseconds.
     pub ms: f64,
+    /// What it keeps for the next frame of a stream.
     pub memo: Option<Arc<FaceMemo>>,
 }
 
 impl Parts {
     /// A scan's parts from the whole-frame face pass ([`Engine::whole_faces`]) and the rest.
     pub(crate) fn assemble(whole: Option<Whole>, areas: Areas) -> Parts {
-        let whole = whole.unwrap_or_default();
-        Parts {
-            whole_faces: whole.faces,
-            face_memo: whole.memo,
-            face_areas: areas.face_areas,
-            text_areas: areas.text_areas,
-            picture_cells: areas.picture_cells,
-            faces_ms: areas.faces_ms + whole.ms,
-            text_ms: areas.text_ms,
-        }
+        Parts { whole: whole.unwrap_or_default(), areas }
     }
 }
 
@@ -156,7 +145,7 @@ impl Engine {
     pub(crate) fn whole_faces(&self, img: &RgbaImage, plan: &Plan, memo: Option<&FaceMemo>) -> Result<Option<Whole>, ModelError> {
         let Some(fd) = &self.faces else { return Ok(None) };
         match plan {
-            Plan::Reuse { previous, dirty } if dirty.is_clean() => Ok(Some(Whole { faces: previous.whole_faces.clone(), ms: 0.0, memo: previous.face_memo.clone() })),
+            Plan::Reuse { previous, dirty } if dirty.is_clean() => Ok(Some(Whole { ms: 0.0, ..previous.whole.clone() })),
             _ => {
                 let t = Instant::now();
                 let (faces, memo, _) = face_reuse::whole_faces(fd, img, memo)?;
@@ -191,14 +180,14 @@ impl Engine {
             // backgrounds, video tiles, photos on canvases and remote desktops).
             let mut areas: Vec<Rect> = l.nodes.iter().filter(|n| is_picture(n) && n.bounds.w().max(n.bounds.h()) <= 400).map(|n| n.bounds).collect();
             // Picture-like cells of unchanged tiles are the previous frame's.
-            let cells = pictures::cells(img, reuse.map(|(prev, dirty)| (prev.picture_cells.as_slice(), dirty)));
+            let cells = pictures::cells(img, reuse.map(|(prev, dirty)| (prev.areas.picture_cells.as_slice(), dirty)));
             for r in pictures::regions_in(img.width(), img.height(), &cells, 16, 24) {
                 if !areas.iter().any(|a| intersection(a, &r) * 10 >= r.w() * r.h() * 8) {
                     areas.push(r);
                 }
             }
             for a in areas {
-                let found = reuse.and_then(|(prev, _)| kept(&prev.face_areas, &a, &FaceDetector::near_crop(img, a, 4)));
+                let found = reuse.and_then(|(prev, _)| kept(&prev.areas.face_areas, &a, &FaceDetector::near_crop(img, a, 4)));
                 if found.is_none() {
                     calls.push(Call::FaceArea(face_areas.len(), a));
                 }
@@ -222,7 +211,7 @@ impl Engine {
                 areas
             };
             for a in areas {
-                let found = reuse.and_then(|(prev, _)| kept(&prev.text_areas, &a, &a));
+                let found = reuse.and_then(|(prev, _)| kept(&prev.areas.text_areas, &a, &a));
                 if found.is_none() {
                     calls.push(if l.vouchers.is_empty() { Call::TextWhole(text_areas.len()) } else { Call::TextArea(text_areas.len(), a) });
                 }
@@ -303,14 +292,14 @@ impl Engine {
     /// out-of-scope windows.
     pub(crate) fn finish_scan(&self, parts: &Parts, l: &Layout) -> Scan {
         let sc = &self.policy.file.screenshots;
-        let mut out = Scan { faces_ms: parts.faces_ms, text_ms: parts.text_ms, ..Scan::default() };
+        let mut out = Scan { faces_ms: parts.areas.faces_ms + parts.whole.ms, text_ms: parts.areas.text_ms, ..Scan::default() };
         if self.faces.is_some() {
-            let all = parts.whole_faces.iter().chain(parts.face_areas.iter().flat_map(|(_, f)| f)).copied().collect();
+            let all = parts.whole.faces.iter().chain(parts.areas.face_areas.iter().flat_map(|(_, f)| f)).copied().collect();
             out.faces = crate::detect::image::nms(all, 0.3);
         }
         let mask_all = |app: &str| self.policy.mask_all_text.matches(app);
         let reach = |v: &Rect| if v.h() <= 120 { localize::ink_reach(v) } else { *v };
-        for r in parts.text_areas.iter().flat_map(|(_, found)| found) {
+        for r in parts.areas.text_areas.iter().flat_map(|(_, found)| found) {
             let (cx, cy) = localize::centre(&r.core);
             let window = localize::window_at(l.windows, cx, cy);
             if window.is_some_and(|w| !l.in_scope[w]) {
@@ -370,13 +359,13 @@ mod tests {
         let l = Layout { windows: &[], in_scope: &[], nodes: &nodes, vouchers: &[] };
         let parts = engine.scan_parts(&img, &l, &Plan::Full).unwrap();
         let inside = |r: &Rect, c: &Rect| r.x() >= c.x() - 2 && r.y() >= c.y() - 2 && r.x() + r.w() <= c.x() + c.w() + 2 && r.y() + r.h() <= c.y() + c.h() + 2;
-        for (a, found) in &parts.face_areas {
+        for (a, found) in &parts.areas.face_areas {
             let reads = FaceDetector::near_crop(&img, *a, 4);
             for f in found {
                 assert!(inside(&f.rect, &reads), "a face at {:?} filed under area {a:?}, which reads {reads:?}", f.rect);
             }
         }
-        let own = parts.face_areas.iter().find(|(a, _)| *a == small).map(|(_, f)| f.len());
-        assert_eq!(own, Some(1), "the avatar's face is found in its own area (else this test proves nothing): {:?}", parts.face_areas);
+        let own = parts.areas.face_areas.iter().find(|(a, _)| *a == small).map(|(_, f)| f.len());
+        assert_eq!(own, Some(1), "the avatar's face is found in its own area (else this test proves nothing): {:?}", parts.areas.face_areas);
     }
 }
