@@ -31,19 +31,39 @@ pub fn input_size(w: u32, h: u32, max_side: u32) -> (u32, u32) {
 }
 
 /// Resizes to `(w, h)` and lays the pixels out as a 1x3xHxW BGR tensor, each value mapped by
-/// `f` (per channel index in B, G, R order).
+/// `f` (per channel index in B, G, R order). A shrink samples the frame straight into the
+/// planes (the values [`downscale`] then the mapping would give, without the intermediate
+/// image: a whole 1080p frame's text input is ~4 MB of pixels not written and read again).
 pub fn bgr_tensor(img: &RgbaImage, w: u32, h: u32, f: impl Fn(usize, u8) -> f32) -> ndarray::Array4<f32> {
-    let src = resized(img, w, h);
     // Lookup tables: one per channel, 256 entries.
     let lut: [[f32; 256]; 3] = std::array::from_fn(|c| std::array::from_fn(|v| f(c, v as u8)));
     let plane = (w * h) as usize;
     let mut data = vec![0f32; 3 * plane];
     let (b, rest) = data.split_at_mut(plane);
     let (g, r) = rest.split_at_mut(plane);
-    for (i, px) in src.as_raw().chunks_exact(4).enumerate() {
-        b[i] = lut[0][px[2] as usize];
-        g[i] = lut[1][px[1] as usize];
-        r[i] = lut[2][px[0] as usize];
+    if (img.width(), img.height()) != (w, h) && w <= img.width() && h <= img.height() {
+        let grid = Grid::new(img, w, h);
+        let src = img.as_raw();
+        for y in 0..h as usize {
+            let (r0, r1) = grid.rows(y);
+            let row = y * w as usize;
+            for (x, &[c0, c1]) in grid.cols.iter().enumerate() {
+                let at = |c: usize| {
+                    let sum = src[r0 + c0 + c] as u32 + src[r0 + c1 + c] as u32 + src[r1 + c0 + c] as u32 + src[r1 + c1 + c] as u32;
+                    ((sum + 2) / 4) as usize
+                };
+                b[row + x] = lut[0][at(2)];
+                g[row + x] = lut[1][at(1)];
+                r[row + x] = lut[2][at(0)];
+            }
+        }
+    } else {
+        let src = resized(img, w, h);
+        for (i, px) in src.as_raw().chunks_exact(4).enumerate() {
+            b[i] = lut[0][px[2] as usize];
+            g[i] = lut[1][px[1] as usize];
+            r[i] = lut[2][px[0] as usize];
+        }
     }
     ndarray::Array4::from_shape_vec((1, 3, h as usize, w as usize), data).expect("shape matches length")
 }
@@ -59,21 +79,38 @@ pub fn resized(img: &RgbaImage, w: u32, h: u32) -> std::borrow::Cow<'_, RgbaImag
     }
 }
 
+/// Where [`downscale`] samples a `w` x `h` output: for each output column two source byte
+/// offsets, for each output row two source row offsets (a 2x2 grid over its footprint).
+struct Grid {
+    cols: Vec<[usize; 2]>,
+    fy: f32,
+    height: usize,
+    stride: usize,
+}
+
+impl Grid {
+    fn new(img: &RgbaImage, w: u32, h: u32) -> Grid {
+        let (fx, fy) = (img.width() as f32 / w as f32, img.height() as f32 / h as f32);
+        let col = |x: u32, q: f32| (((x as f32 + q) * fx) as usize).min(img.width() as usize - 1) * 4;
+        Grid { cols: (0..w).map(|x| [col(x, 0.25), col(x, 0.75)]).collect(), fy, height: img.height() as usize, stride: img.width() as usize * 4 }
+    }
+
+    fn rows(&self, y: usize) -> (usize, usize) {
+        let row = |q: f32| (((y as f32 + q) * self.fy) as usize).min(self.height - 1) * self.stride;
+        (row(0.25), row(0.75))
+    }
+}
+
 /// A fast downscale for detector inputs: each output pixel averages four source samples
 /// spread over its footprint (a 2x2 grid), which keeps thin strokes visible at a fraction of
 /// a filtered resize's cost.
 pub fn downscale(img: &RgbaImage, w: u32, h: u32) -> RgbaImage {
-    let (fx, fy) = (img.width() as f32 / w as f32, img.height() as f32 / h as f32);
+    let grid = Grid::new(img, w, h);
     let src = img.as_raw();
-    let stride = img.width() as usize * 4;
-    let col = |x: u32, q: f32| (((x as f32 + q) * fx) as usize).min(img.width() as usize - 1) * 4;
-    let cols: Vec<[usize; 2]> = (0..w).map(|x| [col(x, 0.25), col(x, 0.75)]).collect();
     let mut out = RgbaImage::new(w, h);
     for (y, row) in out.as_mut().chunks_exact_mut(w as usize * 4).enumerate() {
-        let r0 = (((y as f32 + 0.25) * fy) as usize).min(img.height() as usize - 1) * stride;
-        let r1 = (((y as f32 + 0.75) * fy) as usize).min(img.height() as usize - 1) * stride;
-        for (x, px) in row.chunks_exact_mut(4).enumerate() {
-            let [c0, c1] = cols[x];
+        let (r0, r1) = grid.rows(y);
+        for (px, &[c0, c1]) in row.chunks_exact_mut(4).zip(&grid.cols) {
             for c in 0..4 {
                 let sum = src[r0 + c0 + c] as u32 + src[r0 + c1 + c] as u32 + src[r1 + c0 + c] as u32 + src[r1 + c1 + c] as u32;
                 px[c] = ((sum + 2) / 4) as u8;
@@ -127,6 +164,24 @@ mod tests {
         let t = bgr_tensor(&img, 2, 1, |_, v| v as f32);
         assert_eq!(t.shape(), &[1, 3, 1, 2]);
         assert_eq!(t.iter().copied().collect::<Vec<_>>(), vec![30.0, 60.0, 20.0, 50.0, 10.0, 40.0]);
+    }
+
+    /// A shrink samples straight into the tensor: the values must be those of [`downscale`]
+    /// then the mapping, on odd sizes and ratios too.
+    #[test]
+    fn a_shrunk_tensor_equals_the_downscaled_image_mapped() {
+        let mut next = crate::screenshot::xorshift32(7);
+        for &(sw, sh, w, h) in &[(1920, 1080, 1280, 736), (1366, 768, 1280, 704), (333, 97, 64, 32), (40, 40, 32, 32), (1000, 33, 992, 32), (7, 300, 1, 288)] {
+            let img = RgbaImage::from_fn(sw, sh, |_, _| {
+                let v = next();
+                image::Rgba([v as u8, (v >> 8) as u8, (v >> 16) as u8, (v >> 24) as u8])
+            });
+            let map = |c: usize, v: u8| v as f32 * 0.5 + c as f32 * 1000.0;
+            let fused = bgr_tensor(&img, w, h, map);
+            let small = downscale(&img, w, h);
+            let plain = bgr_tensor(&small, w, h, map);
+            assert_eq!(fused, plain, "{sw}x{sh} -> {w}x{h}");
+        }
     }
 
     #[test]
