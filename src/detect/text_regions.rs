@@ -92,7 +92,12 @@ impl TextRegionDetector {
             return Err(ModelError::Run("the text model's map does not match its input size".into()));
         }
         // Read where the session left it (no copy of the map); the session is busy ~1 ms longer.
-        Ok(boxes_from_map(prob, w, h, &self.db, img.width() as f32 / w as f32, img.height() as f32 / h as f32))
+        // A panic in the post-processing (none is known) must not unwind through the session's
+        // lock: that would poison it and retire the session for the rest of the process. It is
+        // this frame's model failure instead (the frame is dropped, fail closed).
+        let (sx, sy) = (img.width() as f32 / w as f32, img.height() as f32 / h as f32);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| boxes_from_map(prob, w, h, &self.db, sx, sy)))
+            .map_err(|_| ModelError::Run("the text map's post-processing failed".into()))
     }
 }
 
