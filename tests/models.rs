@@ -258,6 +258,9 @@ fn the_head_over_a_change_alone_is_exact_at_any_size() {
             let (a, b) = (next_memo.features(), whole.features());
             assert!(worst(&a.f8, &b.f8) <= 1e-4 && worst(&a.f4, &b.f4) <= 1e-4, "{fw}x{fh} at {side}, step {step}: f8 off by {}, f4 by {}", worst(&a.f8, &b.f8), worst(&a.f4, &b.f4));
             assert_eq!(kept.len(), fresh.len(), "{fw}x{fh} at {side}, step {step}");
+            // A cold frame (no stream to keep a memo for) runs the plain whole-frame pass
+            // (`Engine::whole_faces` without `keep`): the same faces as the memo's pass.
+            assert_eq!(veil::detect::image::ImageDetector::detect(&fd, &img).unwrap(), fresh, "{fw}x{fh} at {side}, step {step}: the plain pass differs");
             memo = next_memo;
         }
     }

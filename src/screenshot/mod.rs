@@ -250,7 +250,7 @@ impl Engine {
         let keep_faces = in_scope.iter().all(|ok| *ok);
         let face_memo = memory.as_deref().and_then(|m| m.face_memo(self.id)).filter(|_| keep_faces);
         let (early_whole, (span_boxes, tiles, reused, changed, scanned)) = rayon::join(
-            || early.then(|| self.whole_faces(frame, &Plan::Full, face_memo)),
+            || early.then(|| self.whole_faces(frame, &Plan::Full, face_memo, keep_faces)),
             || {
                 // Spans inside lines: to their glyphs where the ink aligns with the text, else
                 // the proportional estimate with its wide margins.
@@ -273,7 +273,8 @@ impl Engine {
                 let scanned = if early {
                     self.scan_areas(frame, &layout, &plan).map(|a| (None, a))
                 } else {
-                    let (whole, areas) = rayon::join(|| self.whole_faces(frame, &plan, face_memo), || self.scan_areas(frame, &layout, &plan));
+                    let keep = memory.is_some() && keep_faces;
+                    let (whole, areas) = rayon::join(|| self.whole_faces(frame, &plan, face_memo, keep), || self.scan_areas(frame, &layout, &plan));
                     whole.and_then(|w| areas.map(|a| (Some(w), a)))
                 };
                 (span_boxes, tiles, reused, changed, scanned)

@@ -131,7 +131,7 @@ impl Engine {
     /// their pixels are unchanged, the models run again only over the change (see
     /// [`super::reuse`]).
     pub(crate) fn scan_parts(&self, img: &RgbaImage, l: &Layout, plan: &Plan) -> Result<Parts, ModelError> {
-        let (whole, areas) = rayon::join(|| self.whole_faces(img, plan, None), || self.scan_areas(img, l, plan));
+        let (whole, areas) = rayon::join(|| self.whole_faces(img, plan, None, false), || self.scan_areas(img, l, plan));
         Ok(Parts::assemble(whole?, areas?))
     }
 
@@ -142,10 +142,19 @@ impl Engine {
     /// ([`face_reuse`]). Over the change alone, the whole model would not: a face bigger than
     /// a margin and uncovered in part (a tooltip closing over a photo) would be seen cut or not
     /// at all, and a face near the change can score differently in a different crop.
-    pub(crate) fn whole_faces(&self, img: &RgbaImage, plan: &Plan, memo: Option<&FaceMemo>) -> Result<Option<Whole>, ModelError> {
+    ///
+    /// `keep`: whether the pass's memo will be kept for a next frame (a stream that may keep
+    /// it); without, a cold frame runs the plain whole-frame pass (the same computation, the
+    /// frame sampled straight into the model's input) and hashes nothing.
+    pub(crate) fn whole_faces(&self, img: &RgbaImage, plan: &Plan, memo: Option<&FaceMemo>, keep: bool) -> Result<Option<Whole>, ModelError> {
         let Some(fd) = &self.faces else { return Ok(None) };
         match plan {
             Plan::Reuse { previous, dirty } if dirty.is_clean() => Ok(Some(Whole { ms: 0.0, ..previous.whole.clone() })),
+            _ if !keep && memo.is_none() => {
+                let t = Instant::now();
+                let faces = fd.detect(img)?;
+                Ok(Some(Whole { faces, ms: ms(t), memo: None }))
+            }
             _ => {
                 let t = Instant::now();
                 let (faces, memo, _) = face_reuse::whole_faces(fd, img, memo)?;
