@@ -153,10 +153,17 @@ fn components(prob: &[f32], w: usize, h: usize, threshold: f32) -> Vec<Component
     // Runs of set pixels per row: (row, x start, x end exclusive).
     let mut runs: Vec<(usize, usize, usize)> = Vec::new();
     let mut row_first = Vec::with_capacity(h + 1);
-    let over = |y: usize, x: usize| prob[y * w + x] > threshold;
+    // Each pixel is compared with the threshold once: `above` holds the previous row's
+    // answers, `col` whether a pixel or the one above it is over.
+    let (mut above, mut col) = (vec![false; w], vec![false; w]);
     for y in 0..h {
         row_first.push(runs.len());
-        let set = |x: usize| over(y, x) || (x > 0 && over(y, x - 1)) || (y > 0 && (over(y - 1, x) || (x > 0 && over(y - 1, x - 1))));
+        for ((c, a), p) in col.iter_mut().zip(above.iter_mut()).zip(&prob[y * w..(y + 1) * w]) {
+            let over = *p > threshold;
+            *c = over || *a;
+            *a = over;
+        }
+        let set = |x: usize| col[x] || (x > 0 && col[x - 1]);
         let mut x = 0;
         while x < w {
             if set(x) {
