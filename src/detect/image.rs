@@ -45,13 +45,10 @@ pub fn bgr_tensor(img: &RgbaImage, w: u32, h: u32, f: impl Fn(usize, u8) -> f32)
         let grid = Grid::new(img, w, h);
         let src = img.as_raw();
         for y in 0..h as usize {
-            let (r0, r1) = grid.rows(y);
+            let rows = grid.rows(y);
             let row = y * w as usize;
-            for (x, &[c0, c1]) in grid.cols.iter().enumerate() {
-                let at = |c: usize| {
-                    let sum = src[r0 + c0 + c] as u32 + src[r0 + c1 + c] as u32 + src[r1 + c0 + c] as u32 + src[r1 + c1 + c] as u32;
-                    ((sum + 2) / 4) as usize
-                };
+            for (x, &cols) in grid.cols.iter().enumerate() {
+                let at = |c: usize| Grid::average(src, rows, cols, c) as usize;
                 b[row + x] = lut[0][at(2)];
                 g[row + x] = lut[1][at(1)];
                 r[row + x] = lut[2][at(0)];
@@ -99,6 +96,12 @@ impl Grid {
         let row = |q: f32| (((y as f32 + q) * self.fy) as usize).min(self.height - 1) * self.stride;
         (row(0.25), row(0.75))
     }
+
+    /// Channel `c` of one output pixel: the rounded mean of its four samples.
+    fn average(src: &[u8], (r0, r1): (usize, usize), [c0, c1]: [usize; 2], c: usize) -> u8 {
+        let sum = src[r0 + c0 + c] as u32 + src[r0 + c1 + c] as u32 + src[r1 + c0 + c] as u32 + src[r1 + c1 + c] as u32;
+        ((sum + 2) / 4) as u8
+    }
 }
 
 /// A fast downscale for detector inputs: each output pixel averages four source samples
@@ -109,11 +112,10 @@ pub fn downscale(img: &RgbaImage, w: u32, h: u32) -> RgbaImage {
     let src = img.as_raw();
     let mut out = RgbaImage::new(w, h);
     for (y, row) in out.as_mut().chunks_exact_mut(w as usize * 4).enumerate() {
-        let (r0, r1) = grid.rows(y);
-        for (px, &[c0, c1]) in row.chunks_exact_mut(4).zip(&grid.cols) {
-            for c in 0..4 {
-                let sum = src[r0 + c0 + c] as u32 + src[r0 + c1 + c] as u32 + src[r1 + c0 + c] as u32 + src[r1 + c1 + c] as u32;
-                px[c] = ((sum + 2) / 4) as u8;
+        let rows = grid.rows(y);
+        for (px, &cols) in row.chunks_exact_mut(4).zip(&grid.cols) {
+            for (c, v) in px.iter_mut().enumerate() {
+                *v = Grid::average(src, rows, cols, c);
             }
         }
     }
