@@ -248,9 +248,10 @@ impl Engine {
         // no window on it is out of scope (they are numbers derived from the pixels, and an
         // out-of-scope window's pixels are kept by nothing).
         let keep_faces = in_scope.iter().all(|ok| *ok);
-        let face_memo = memory.as_deref().and_then(|m| m.face_memo(self.id)).filter(|_| keep_faces);
+        let keep = memory.is_some() && keep_faces;
+        let face_memo = memory.as_deref().and_then(|m| m.face_memo(self.id)).filter(|_| keep);
         let (early_whole, (span_boxes, tiles, reused, changed, scanned)) = rayon::join(
-            || early.then(|| self.whole_faces(frame, &Plan::Full, face_memo, keep_faces)),
+            || early.then(|| self.whole_faces(frame, &Plan::Full, face_memo, keep)),
             || {
                 // Spans inside lines: to their glyphs where the ink aligns with the text, else
                 // the proportional estimate with its wide margins.
@@ -273,7 +274,6 @@ impl Engine {
                 let scanned = if early {
                     self.scan_areas(frame, &layout, &plan).map(|a| (None, a))
                 } else {
-                    let keep = memory.is_some() && keep_faces;
                     let (whole, areas) = rayon::join(|| self.whole_faces(frame, &plan, face_memo, keep), || self.scan_areas(frame, &layout, &plan));
                     whole.and_then(|w| areas.map(|a| (Some(w), a)))
                 };

@@ -144,13 +144,14 @@ impl Engine {
     /// at all, and a face near the change can score differently in a different crop.
     ///
     /// `keep`: whether the pass's memo will be kept for a next frame (a stream that may keep
-    /// it); without, a cold frame runs the plain whole-frame pass (the same computation, the
-    /// frame sampled straight into the model's input) and hashes nothing.
+    /// it; `memo` is only ever given then); without, a cold frame runs the plain whole-frame
+    /// pass (the same computation, the frame sampled straight into the model's input) and
+    /// hashes nothing.
     pub(crate) fn whole_faces(&self, img: &RgbaImage, plan: &Plan, memo: Option<&FaceMemo>, keep: bool) -> Result<Option<Whole>, ModelError> {
         let Some(fd) = &self.faces else { return Ok(None) };
         match plan {
             Plan::Reuse { previous, dirty } if dirty.is_clean() => Ok(Some(Whole { ms: 0.0, ..previous.whole.clone() })),
-            _ if !keep && memo.is_none() => {
+            _ if !keep => {
                 let t = Instant::now();
                 let faces = fd.detect(img)?;
                 Ok(Some(Whole { faces, ms: ms(t), memo: None }))
